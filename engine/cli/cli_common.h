@@ -1,0 +1,121 @@
+#pragma once
+// Shared plumbing of the subcommands: the only code that prints, reads argv or picks exit codes.
+// Exit codes (docs/cli.md): 0 ok, 1 findings present (opt-in), 2 usage, 3 bad input/query/playbook,
+// 70 internal error.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/common/result.h"
+#include "engine/common/time.h"
+#include "engine/store/case_store.h"
+
+namespace cairn::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFindings = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInput = 3;
+constexpr int kExitInternal = 70;
+
+// Exit code of an error: kInternal -> 70, kInvalidArgument -> 2, everything else -> 3.
+int ExitCodeFor(const Error& error);
+
+// Renders an error to stderr in the lnav/Falco layout (error/reason/-->/snippet+caret/help/notes).
+// With json=true prints one JSON object instead. Returns ExitCodeFor(error).
+int ReportError(const Error& error, bool json = false);
+
+// Prints "warning: ..." / "note: ..." to stderr.
+void Warn(const std::string& message);
+void Note(const std::string& message);
+
+// Is stdout / stderr a terminal? Colour is used only on a terminal and when NO_COLOR is unset.
+bool StdoutIsTty();
+bool StderrIsTty();
+bool UseColor();
+int TerminalWidth();  // columns of the terminal (COLUMNS, ioctl), 100 when unknown
+
+// --case FILE, else $CAIRN_CASE. Errors with kInvalidArgument when neither is given.
+Result<std::string> ResolveCasePath(const std::string& flag_value);
+// --geoip-db FILE, else $CAIRN_GEOIP_DB, else data/geoip/default-ipv4.mmdb beside the binary's
+// source tree / installed data, else MaxMind's test database in ../shared/data/geoip. Empty string
+// when none exists.
+std::string ResolveGeoDbPath(const std::string& flag_value);
+
+// Time bounds from --from/--to (ISO-8601 or relative to the case's last event).
+struct TimeBounds {
+  std::optional<TimeMs> from;  // inclusive
+  std::optional<TimeMs> to;    // exclusive
+};
+Result<TimeBounds> ResolveTimeBounds(store::CaseStore& store, const std::string& from,
+                                     const std::string& to);
+
+// Time zone offset for --tz ("UTC" default).
+Result<int> ResolveTz(const std::string& tz);
+
+// Adds the standard flags to a subcommand, bound to the given strings.
+void AddCaseFlag(CLI::App* cmd, std::string* case_path);
+void AddTimeFlags(CLI::App* cmd, std::string* from, std::string* to);
+void AddFormatFlag(CLI::App* cmd, std::string* format, const std::vector<std::string>& allowed,
+                   const std::string& default_value);
+
+// An aligned text table, fitted to the terminal width (long cells are cut with an ellipsis when
+// the table would not fit). Cells are made terminal-safe. Right-aligns numeric columns.
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> headers);
+  void AddRow(std::vector<std::string> cells);
+  void SetRightAligned(size_t col, bool right = true);
+  // Renders with the given maximum width (0 = no limit).
+  std::string Render(int max_width) const;
+  size_t rows() const { return rows_.size(); }
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<bool> right_;
+};
+
+// A progress bar on stderr when stderr is a terminal; silent otherwise.
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();
+  // done/total in the unit given (bytes when bytes=true); extra text after the bar.
+  void Update(int64_t done, int64_t total, const std::string& extra, bool bytes = false);
+  void Finish();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  int64_t last_draw_ms_ = 0;
+  int64_t start_ms_;
+  bool finished_ = false;
+};
+
+// Monotonic milliseconds (for progress rates and step timings only).
+int64_t MonotonicMs();
+
+// Subcommand registration. Each Setup* adds its subcommand to app; the subcommand's callback stores
+// its exit code through SetExitCode.
+void SetExitCode(int code);
+int GetExitCode();
+
+void SetupIngest(CLI::App& app);
+void SetupSources(CLI::App& app);
+void SetupStats(CLI::App& app);
+void SetupQuery(CLI::App& app);
+void SetupSummarize(CLI::App& app);
+void SetupGraph(CLI::App& app);
+void SetupPlaybook(CLI::App& app);
+void SetupReport(CLI::App& app);
+void SetupShell(CLI::App& app);
+void SetupGeoip(CLI::App& app);
+void SetupSimulate(CLI::App& app);
+
+}  // namespace cairn::cli

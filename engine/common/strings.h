@@ -1,0 +1,55 @@
+#pragma once
+// Small string helpers shared by every module. Pure functions, thread-safe.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn {
+
+// ASCII lower-case copy (bytes >= 0x80 unchanged).
+std::string ToLower(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool EndsWith(std::string_view s, std::string_view suffix);
+std::string_view Trim(std::string_view s);
+std::vector<std::string_view> Split(std::string_view s, char sep);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+
+// JSON string literal (with quotes) of arbitrary bytes; invalid UTF-8 bytes become U+FFFD.
+std::string JsonQuote(std::string_view s);
+// Appends the JSON-escaped body (no quotes) to out.
+void JsonEscapeTo(std::string_view s, std::string* out);
+
+// CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF.
+std::string CsvField(std::string_view s);
+
+// Text safe for a terminal: control characters (including ESC) and invalid UTF-8 are shown as
+// \xNN escapes, so attacker-controlled log text cannot move the cursor or change colours.
+std::string TerminalSafe(std::string_view s);
+
+// HTML text/attribute escaping of & < > " ' .
+std::string HtmlEscape(std::string_view s);
+
+// True when s is valid UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+// Number of display columns (code points; no East Asian width handling).
+size_t DisplayWidth(std::string_view s);
+
+// "1,234,567" for tables.
+std::string WithThousands(int64_t n);
+
+// Shortest round-trip text of a double without exponent for ordinary magnitudes ("0.5", "12", "1e+300").
+std::string FormatDouble(double v, int max_decimals = 6);
+
+// 64-bit FNV-1a hash.
+uint64_t Fnv1a64(std::string_view s);
+// 16 lower-case hex digits.
+std::string Hex64(uint64_t v);
+
+// Levenshtein distance (for "did you mean" hints).
+size_t EditDistance(std::string_view a, std::string_view b);
+
+}  // namespace cairn

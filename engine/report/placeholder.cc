@@ -1,0 +1,2 @@
+// Placeholder until the module lands.
+namespace cairn::report { int ModulePlaceholder() { return 0; } }  // namespace cairn::report

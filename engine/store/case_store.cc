@@ -1,0 +1,602 @@
+#include "engine/store/case_store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <utility>
+
+#include "engine/common/strings.h"
+
+namespace cairn::store {
+
+const char* SourceTypeName(SourceType type) {
+  switch (type) {
+    case SourceType::kCloudTrail: return "cloudtrail";
+    case SourceType::kS3Access: return "s3_access";
+    case SourceType::kApacheAccess: return "apache_access";
+    case SourceType::kApacheError: return "apache_error";
+    case SourceType::kGeneric: return "generic";
+  }
+  return "generic";
+}
+
+bool SourceTypeFromName(std::string_view name, SourceType* out) {
+  for (auto t : {SourceType::kCloudTrail, SourceType::kS3Access, SourceType::kApacheAccess,
+                 SourceType::kApacheError, SourceType::kGeneric}) {
+    if (name == SourceTypeName(t)) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+
+Error SqlError(sqlite3* db, std::string_view what) {
+  return Error::Io(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+constexpr const char* kSchemaSql = R"SQL(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sources(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  format TEXT NOT NULL,
+  source_name TEXT,
+  host TEXT,
+  events INTEGER NOT NULL DEFAULT 0,
+  rejects INTEGER NOT NULL DEFAULT 0,
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  ingested_at INTEGER NOT NULL,
+  first_event INTEGER,
+  last_event INTEGER,
+  note TEXT,
+  complete INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sources_sha ON sources(sha256);
+CREATE TABLE IF NOT EXISTS source_categories(
+  source_id INTEGER NOT NULL,
+  category TEXT NOT NULL,
+  PRIMARY KEY(source_id, category)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events(
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  source_id INTEGER NOT NULL,
+  source_type TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  raw TEXT NOT NULL,
+  actor_arn TEXT, actor_type TEXT, actor_name TEXT, access_key TEXT, action TEXT,
+  bucket TEXT, object_key TEXT, resource TEXT, outcome TEXT, status INTEGER, error_code TEXT,
+  source_ip TEXT, user_agent TEXT, region TEXT, account TEXT, request_id TEXT, bytes INTEGER,
+  event_id TEXT, host TEXT, dedupe INTEGER
+);
+CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
+CREATE INDEX IF NOT EXISTS events_source ON events(source_id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(dedupe) WHERE dedupe IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id) WHERE event_id IS NOT NULL;
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+  raw, content='events', content_rowid='id', detail=full,
+  tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+);
+CREATE TABLE IF NOT EXISTS rejects(
+  id INTEGER PRIMARY KEY,
+  source_id INTEGER NOT NULL,
+  line INTEGER,
+  offset INTEGER,
+  reason TEXT NOT NULL,
+  raw TEXT
+);
+CREATE TABLE IF NOT EXISTS collisions(
+  event_id TEXT NOT NULL,
+  first_event INTEGER NOT NULL,
+  other_event INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entities(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  label TEXT,
+  first_seen INTEGER,
+  last_seen INTEGER,
+  count INTEGER NOT NULL DEFAULT 0,
+  attrs TEXT,
+  UNIQUE(kind, key)
+);
+CREATE TABLE IF NOT EXISTS relations(
+  id INTEGER PRIMARY KEY,
+  src INTEGER NOT NULL,
+  dst INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  first_seen INTEGER,
+  last_seen INTEGER,
+  count INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  sample_events TEXT,
+  attrs TEXT,
+  UNIQUE(src, dst, kind)
+);
+CREATE TABLE IF NOT EXISTS saved_queries(name TEXT PRIMARY KEY, query TEXT NOT NULL) WITHOUT ROWID;
+)SQL";
+
+enum Slot { kInsertEvent, kInsertFts, kInsertReject, kFindEventId, kInsertCollision, kSlotCount };
+
+}  // namespace
+
+struct Statement::Impl {
+  sqlite3* db = nullptr;
+  std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt;
+};
+
+struct CaseStore::Db {
+  std::unique_ptr<sqlite3, DbCloser> handle;
+};
+
+Statement::Statement() : impl_(std::make_unique<Impl>()) {}
+Statement::~Statement() = default;
+Statement::Statement(Statement&&) noexcept = default;
+Statement& Statement::operator=(Statement&&) noexcept = default;
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(impl_->stmt.get(), index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(impl_->stmt.get(), index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, std::string_view text) {
+  sqlite3_bind_text64(impl_->stmt.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
+                      SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(impl_->stmt.get(), index);
+  return *this;
+}
+Statement& Statement::BindOptional(int index, std::string_view text) {
+  return text.empty() ? BindNull(index) : Bind(index, text);
+}
+
+Result<bool> Statement::Step() {
+  int rc = sqlite3_step(impl_->stmt.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqlError(impl_->db, "query failed");
+}
+
+Status Statement::Run() {
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) break;
+  }
+  Reset();
+  return Ok();
+}
+
+void Statement::Reset() {
+  sqlite3_reset(impl_->stmt.get());
+  sqlite3_clear_bindings(impl_->stmt.get());
+}
+
+int Statement::ColumnCount() const { return sqlite3_column_count(impl_->stmt.get()); }
+std::string Statement::ColumnName(int col) const {
+  const char* n = sqlite3_column_name(impl_->stmt.get(), col);
+  return n ? n : "";
+}
+Statement::Type Statement::ColumnType(int col) const {
+  switch (sqlite3_column_type(impl_->stmt.get(), col)) {
+    case SQLITE_INTEGER: return Type::kInt;
+    case SQLITE_FLOAT: return Type::kReal;
+    case SQLITE_TEXT: return Type::kText;
+    case SQLITE_BLOB: return Type::kBlob;
+    default: return Type::kNull;
+  }
+}
+bool Statement::IsNull(int col) const {
+  return sqlite3_column_type(impl_->stmt.get(), col) == SQLITE_NULL;
+}
+int64_t Statement::Int(int col) const { return sqlite3_column_int64(impl_->stmt.get(), col); }
+double Statement::Real(int col) const { return sqlite3_column_double(impl_->stmt.get(), col); }
+std::string_view Statement::Text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(impl_->stmt.get(), col));
+  if (!p) return {};
+  return {p, static_cast<size_t>(sqlite3_column_bytes(impl_->stmt.get(), col))};
+}
+
+CaseStore::CaseStore() : db_(std::make_unique<Db>()) {}
+CaseStore::~CaseStore() {
+  cache_.clear();  // finalize statements before closing
+}
+
+Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& path, Mode mode) {
+  bool exists = std::filesystem::exists(path);
+  if (!exists && mode != Mode::kCreate) {
+    return Error::NotFound("case file '" + path + "' does not exist")
+        .WithHelp("create it with: cairn ingest EVIDENCE... --case " + path);
+  }
+  std::unique_ptr<CaseStore> store(new CaseStore());
+  store->path_ = path;
+  int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
+                                      : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  store->db_->handle.reset(raw);
+  if (rc != SQLITE_OK) return SqlError(raw, "cannot open case '" + path + "'");
+  sqlite3_busy_timeout(raw, 5000);
+  CAIRN_TRY(store->InitSchema(mode != Mode::kReadOnly));
+  return store;
+}
+
+Result<std::unique_ptr<CaseStore>> CaseStore::OpenMemory() {
+  std::unique_ptr<CaseStore> store(new CaseStore());
+  store->path_ = ":memory:";
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  store->db_->handle.reset(raw);
+  if (rc != SQLITE_OK) return SqlError(raw, "cannot open in-memory case");
+  CAIRN_TRY(store->InitSchema(true));
+  return store;
+}
+
+Status CaseStore::InitSchema(bool writable) {
+  sqlite3* db = db_->handle.get();
+  // Is this a Cairn case at all?
+  {
+    auto prepared = Prepare("SELECT count(*) FROM sqlite_master WHERE type='table'");
+    if (!prepared.ok()) {
+      return Error::Schema("'" + path_ + "' is not a Cairn case file")
+          .WithReason(std::string(sqlite3_errmsg(db)))
+          .WithHelp("a case is the SQLite file written by 'cairn ingest --case FILE'");
+    }
+    Statement st = std::move(prepared).value();
+    auto step = st.Step();
+    if (!step.ok()) {
+      return Error::Schema("'" + path_ + "' is not a Cairn case file")
+          .WithReason(std::string(sqlite3_errmsg(db)))
+          .WithHelp("a case is the SQLite file written by 'cairn ingest --case FILE'");
+    }
+    int64_t tables = st.Int(0);
+    if (tables > 0) {
+      CAIRN_ASSIGN_OR_RETURN(
+          Statement probe,
+          Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'"));
+      CAIRN_TRY(probe.Step());
+      if (probe.Int(0) == 0) {
+        return Error::Schema("'" + path_ + "' is an SQLite database but not a Cairn case file");
+      }
+      CAIRN_ASSIGN_OR_RETURN(auto version, GetMeta("schema_version"));
+      if (version && std::stoi(*version) > kSchemaVersion) {
+        return Error::Schema("case '" + path_ + "' has schema version " + *version +
+                             ", newer than this cairn (" + std::to_string(kSchemaVersion) + ")")
+            .WithHelp("use a newer cairn to open it");
+      }
+    } else if (!writable) {
+      return Error::Schema("'" + path_ + "' is not a Cairn case file (empty database)");
+    }
+  }
+  if (!writable) return Ok();
+  CAIRN_TRY(Exec("PRAGMA journal_mode=WAL"));
+  CAIRN_TRY(Exec("PRAGMA synchronous=NORMAL"));
+  CAIRN_TRY(Exec("PRAGMA foreign_keys=OFF"));
+  char* err = nullptr;
+  if (sqlite3_exec(db, kSchemaSql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Error::Schema("cannot create the case schema in '" + path_ + "': " + msg);
+  }
+  return SetMeta("schema_version", std::to_string(kSchemaVersion));
+}
+
+Status CaseStore::Begin() { return Exec("BEGIN IMMEDIATE"); }
+Status CaseStore::Commit() { return Exec("COMMIT"); }
+Status CaseStore::Rollback() { return Exec("ROLLBACK"); }
+
+Status CaseStore::Exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string text(sql);
+  if (sqlite3_exec(db_->handle.get(), text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Error::Io("SQL failed: " + msg).WithNote(text.substr(0, 200));
+  }
+  return Ok();
+}
+
+Result<Statement> CaseStore::Prepare(std::string_view sql) {
+  Statement st;
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v3(db_->handle.get(), sql.data(), static_cast<int>(sql.size()), 0, &raw,
+                              nullptr);
+  if (rc != SQLITE_OK) {
+    return Error::Io(std::string("cannot prepare SQL: ") + sqlite3_errmsg(db_->handle.get()))
+        .WithNote(std::string(sql.substr(0, 300)));
+  }
+  st.impl_->db = db_->handle.get();
+  st.impl_->stmt.reset(raw);
+  return st;
+}
+
+Result<Statement*> CaseStore::Cached(int slot, std::string_view sql) {
+  if (cache_.size() < kSlotCount) cache_.resize(kSlotCount);
+  auto& entry = cache_[static_cast<size_t>(slot)];
+  if (!entry) {
+    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare(sql));
+    entry = std::make_unique<Statement>(std::move(st));
+  }
+  entry->Reset();
+  return entry.get();
+}
+
+Result<std::optional<std::string>> CaseStore::GetMeta(std::string_view key) {
+  CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT value FROM meta WHERE key=?"));
+  st.Bind(1, key);
+  CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(st.Text(0)));
+}
+
+Status CaseStore::SetMeta(std::string_view key, std::string_view value) {
+  CAIRN_ASSIGN_OR_RETURN(Statement st,
+                         Prepare("INSERT INTO meta(key,value) VALUES(?,?) "
+                                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value"));
+  st.Bind(1, key).Bind(2, value);
+  return st.Run();
+}
+
+namespace {
+constexpr const char* kSourceColumns =
+    "id, path, size, sha256, format, source_name, host, events, rejects, duplicates, ingested_at, "
+    "note, first_event, last_event";
+
+SourceRecord ReadSource(const Statement& st) {
+  SourceRecord s;
+  s.id = st.Int(0);
+  s.path = st.Text(1);
+  s.size = st.Int(2);
+  s.sha256 = st.Text(3);
+  s.format = st.Text(4);
+  s.source_name = st.Text(5);
+  s.host = st.Text(6);
+  s.events = st.Int(7);
+  s.rejects = st.Int(8);
+  s.duplicates = st.Int(9);
+  s.ingested_at = st.Int(10);
+  s.note = st.Text(11);
+  s.first_event = st.Int(12);
+  s.last_event = st.Int(13);
+  return s;
+}
+}  // namespace
+
+Result<std::optional<SourceRecord>> CaseStore::FindSourceBySha(const std::string& sha256) {
+  CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare(std::string("SELECT ") + kSourceColumns +
+                                               " FROM sources WHERE sha256=? AND complete=1 "
+                                               "ORDER BY id LIMIT 1"));
+  st.Bind(1, sha256);
+  CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<SourceRecord>();
+  return std::optional<SourceRecord>(ReadSource(st));
+}
+
+Result<int64_t> CaseStore::AddSource(const SourceRecord& s) {
+  CAIRN_ASSIGN_OR_RETURN(Statement st,
+                         Prepare("INSERT INTO sources(path,size,sha256,format,source_name,host,"
+                                 "ingested_at,note) VALUES(?,?,?,?,?,?,?,?)"));
+  st.Bind(1, s.path).Bind(2, s.size).Bind(3, s.sha256).Bind(4, s.format);
+  st.BindOptional(5, s.source_name).BindOptional(6, s.host).Bind(7, s.ingested_at);
+  st.BindOptional(8, s.note);
+  CAIRN_TRY(st.Run());
+  int64_t id = sqlite3_last_insert_rowid(db_->handle.get());
+  CAIRN_ASSIGN_OR_RETURN(Statement cat, Prepare("INSERT OR IGNORE INTO source_categories VALUES(?,?)"));
+  for (const auto& c : s.categories) {
+    cat.Bind(1, id).Bind(2, c);
+    CAIRN_TRY(cat.Run());
+  }
+  return id;
+}
+
+Status CaseStore::FinishSource(const SourceRecord& s) {
+  CAIRN_ASSIGN_OR_RETURN(Statement st,
+                         Prepare("UPDATE sources SET events=?, rejects=?, duplicates=?, note=?, "
+                                 "first_event=?, last_event=?, complete=1 WHERE id=?"));
+  st.Bind(1, s.events).Bind(2, s.rejects).Bind(3, s.duplicates).BindOptional(4, s.note);
+  if (s.events > 0) {
+    st.Bind(5, s.first_event).Bind(6, s.last_event);
+  } else {
+    st.BindNull(5).BindNull(6);
+  }
+  st.Bind(7, s.id);
+  return st.Run();
+}
+
+Result<std::vector<SourceRecord>> CaseStore::ListSources() {
+  CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare(std::string("SELECT ") + kSourceColumns +
+                                               " FROM sources WHERE complete=1 ORDER BY id"));
+  std::vector<SourceRecord> out;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadSource(st));
+  }
+  CAIRN_ASSIGN_OR_RETURN(Statement cat,
+                         Prepare("SELECT category FROM source_categories WHERE source_id=? "
+                                 "ORDER BY rowid"));
+  for (auto& s : out) {
+    cat.Bind(1, s.id);
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, cat.Step());
+      if (!row) break;
+      s.categories.emplace_back(cat.Text(0));
+    }
+    cat.Reset();
+  }
+  return out;
+}
+
+Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id) {
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement * ins,
+      Cached(kInsertEvent,
+             "INSERT OR IGNORE INTO events(ts,source_id,source_type,line,raw,actor_arn,actor_type,"
+             "actor_name,access_key,action,bucket,object_key,resource,outcome,status,error_code,"
+             "source_ip,user_agent,region,account,request_id,bytes,event_id,host,dedupe) "
+             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  Statement& st = *ins;
+  st.Bind(1, e.time).Bind(2, source_id).Bind(3, std::string_view(SourceTypeName(e.source_type)));
+  st.Bind(4, e.line).Bind(5, e.raw);
+  st.BindOptional(6, e.actor_arn).BindOptional(7, e.actor_type).BindOptional(8, e.actor_name);
+  st.BindOptional(9, e.access_key).BindOptional(10, e.action).BindOptional(11, e.bucket);
+  st.BindOptional(12, e.object_key).BindOptional(13, e.resource).BindOptional(14, e.outcome);
+  if (e.status > 0) st.Bind(15, static_cast<int64_t>(e.status)); else st.BindNull(15);
+  st.BindOptional(16, e.error_code).BindOptional(17, e.source_ip).BindOptional(18, e.user_agent);
+  st.BindOptional(19, e.region).BindOptional(20, e.account).BindOptional(21, e.request_id);
+  if (e.bytes >= 0) st.Bind(22, e.bytes); else st.BindNull(22);
+  st.BindOptional(23, e.event_id).BindOptional(24, e.host);
+  if (e.dedupe != 0) st.Bind(25, static_cast<int64_t>(e.dedupe)); else st.BindNull(25);
+  CAIRN_ASSIGN_OR_RETURN(bool ignored_row, st.Step());
+  (void)ignored_row;
+  sqlite3* db = db_->handle.get();
+  if (sqlite3_changes(db) == 0) return false;  // duplicate content
+  int64_t id = sqlite3_last_insert_rowid(db);
+  CAIRN_ASSIGN_OR_RETURN(Statement * fts,
+                         Cached(kInsertFts, "INSERT INTO events_fts(rowid, raw) VALUES(?,?)"));
+  fts->Bind(1, id).Bind(2, e.raw);
+  CAIRN_TRY(fts->Run());
+  if (!e.event_id.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement * find,
+        Cached(kFindEventId, "SELECT id FROM events WHERE event_id=? AND id<>? LIMIT 1"));
+    find->Bind(1, e.event_id).Bind(2, id);
+    CAIRN_ASSIGN_OR_RETURN(bool found, find->Step());
+    if (found) {
+      int64_t other = find->Int(0);
+      find->Reset();
+      CAIRN_ASSIGN_OR_RETURN(Statement * col,
+                             Cached(kInsertCollision, "INSERT INTO collisions VALUES(?,?,?)"));
+      col->Bind(1, e.event_id).Bind(2, other).Bind(3, id);
+      CAIRN_TRY(col->Run());
+    }
+  }
+  return true;
+}
+
+Status CaseStore::InsertReject(int64_t source_id, const Reject& r) {
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement * st,
+      Cached(kInsertReject, "INSERT INTO rejects(source_id,line,offset,reason,raw) VALUES(?,?,?,?,?)"));
+  st->Bind(1, source_id).Bind(2, r.line).Bind(3, r.offset).Bind(4, r.reason);
+  constexpr size_t kMaxRaw = 64 * 1024;
+  st->Bind(5, std::string_view(r.raw).substr(0, kMaxRaw));
+  return st->Run();
+}
+
+Result<CaseStats> CaseStore::Stats() {
+  CaseStats s;
+  {
+    CAIRN_ASSIGN_OR_RETURN(Statement st,
+                           Prepare("SELECT count(*), coalesce(sum(events),0), coalesce(sum(rejects),0), "
+                                   "coalesce(sum(duplicates),0) FROM sources WHERE complete=1"));
+    CAIRN_TRY(st.Step());
+    s.sources = st.Int(0);
+    s.duplicates = st.Int(3);
+  }
+  {
+    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT count(*), min(ts), max(ts) FROM events"));
+    CAIRN_TRY(st.Step());
+    s.events = st.Int(0);
+    if (s.events > 0) {
+      s.first_event = st.Int(1);
+      s.last_event = st.Int(2);
+    }
+  }
+  {
+    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT count(*) FROM rejects"));
+    CAIRN_TRY(st.Step());
+    s.rejects = st.Int(0);
+  }
+  {
+    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT count(*) FROM collisions"));
+    CAIRN_TRY(st.Step());
+    s.collisions = st.Int(0);
+  }
+  {
+    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT source_type, count(*) FROM events "
+                                                 "GROUP BY source_type ORDER BY 2 DESC, 1"));
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      s.by_source_type.push_back({std::string(st.Text(0)), st.Int(1)});
+    }
+  }
+  {
+    CAIRN_ASSIGN_OR_RETURN(Statement st,
+                           Prepare("SELECT c.category, sum(s.events) FROM source_categories c "
+                                   "JOIN sources s ON s.id=c.source_id WHERE s.complete=1 "
+                                   "GROUP BY c.category ORDER BY 2 DESC, 1"));
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      s.by_category.push_back({std::string(st.Text(0)), st.Int(1)});
+    }
+  }
+  return s;
+}
+
+Result<std::vector<RejectRecord>> CaseStore::ListRejects(int64_t limit) {
+  CAIRN_ASSIGN_OR_RETURN(Statement st,
+                         Prepare("SELECT r.source_id, s.path, r.line, r.offset, r.reason, r.raw "
+                                 "FROM rejects r JOIN sources s ON s.id=r.source_id "
+                                 "ORDER BY r.id LIMIT ?"));
+  st.Bind(1, limit);
+  std::vector<RejectRecord> out;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    RejectRecord r;
+    r.source_id = st.Int(0);
+    r.path = st.Text(1);
+    r.reject.line = st.Int(2);
+    r.reject.offset = st.Int(3);
+    r.reject.reason = st.Text(4);
+    r.reject.raw = st.Text(5);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::optional<std::pair<TimeMs, TimeMs>>> CaseStore::TimeRange() {
+  CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT min(ts), max(ts) FROM events"));
+  CAIRN_TRY(st.Step());
+  if (st.IsNull(0)) return std::optional<std::pair<TimeMs, TimeMs>>();
+  return std::optional<std::pair<TimeMs, TimeMs>>(std::make_pair(st.Int(0), st.Int(1)));
+}
+
+Result<std::string> CaseStore::ContentHash() {
+  CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT sha256 FROM sources WHERE complete=1 "
+                                               "ORDER BY sha256"));
+  uint64_t h = 14695981039346656037ULL;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    for (char c : st.Text(0)) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+  }
+  CAIRN_ASSIGN_OR_RETURN(Statement cnt, Prepare("SELECT count(*) FROM events"));
+  CAIRN_TRY(cnt.Step());
+  return Hex64(h) + "-" + std::to_string(cnt.Int(0));
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,174 @@
+#pragma once
+// The case file: one SQLite database (WAL) holding the evidence of one investigation.
+//
+// Tables (see docs/schema.md for every column):
+//   meta(key, value)                      schema version, derived-state watermarks
+//   sources(...)                          chain of custody: path, size, sha256, format, counts
+//   source_categories(source_id, category)
+//   events(...)                           normalized events with raw text
+//   events_fts                            FTS5 keyword index over events.raw (unicode61, '_' is a
+//                                         token char, case-insensitive)
+//   rejects(...)                          lines/records that did not parse
+//   collisions(event_id, ...)             CloudTrail eventIDs seen with different content
+//   entities(...), relations(...)         entity graph tables (filled by graph::DeriveRelations)
+//   saved_queries(name, query)            the shell's saved queries
+//
+// Thread-safety: a CaseStore is used by one thread at a time.
+// Errors: every call returns Status/Result; SQLite messages are wrapped into Error (kIo, kSchema).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "engine/store/event.h"
+
+namespace cairn::store {
+
+constexpr int kSchemaVersion = 1;
+
+// A prepared statement. Columns and parameters are 0-based for columns, 1-based for parameters
+// (as in SQLite). Obtained from CaseStore::Prepare; must not outlive its store.
+class Statement {
+ public:
+  enum class Type { kNull, kInt, kReal, kText, kBlob };
+
+  Statement();
+  ~Statement();
+  Statement(Statement&&) noexcept;
+  Statement& operator=(Statement&&) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view text);  // copied (SQLITE_TRANSIENT)
+  Statement& BindNull(int index);
+  // Text, or NULL when empty.
+  Statement& BindOptional(int index, std::string_view text);
+
+  // Runs one step: true when a row is available, false when done.
+  Result<bool> Step();
+  // Step() until done (for statements that return no rows).
+  Status Run();
+  void Reset();  // reset and clear bindings
+
+  int ColumnCount() const;
+  std::string ColumnName(int col) const;
+  Type ColumnType(int col) const;
+  bool IsNull(int col) const;
+  int64_t Int(int col) const;
+  double Real(int col) const;
+  // View valid until the next Step/Reset.
+  std::string_view Text(int col) const;
+
+  struct Impl;
+
+ private:
+  friend class CaseStore;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SourceRecord {
+  int64_t id = 0;
+  std::string path;
+  int64_t size = 0;
+  std::string sha256;
+  std::string format;                   // detected or forced format name
+  std::vector<std::string> categories;  // _sourceCategory values (several allowed)
+  std::string source_name;              // _sourceName (default: the path)
+  std::string host;                     // _sourceHost
+  int64_t events = 0;
+  int64_t rejects = 0;
+  int64_t duplicates = 0;               // records already in the case (same content)
+  TimeMs ingested_at = 0;
+  std::string note;                     // e.g. "CloudTrail digest file: skipped"
+  TimeMs first_event = 0;
+  TimeMs last_event = 0;
+};
+
+struct RejectRecord {
+  int64_t source_id = 0;
+  std::string path;
+  Reject reject;
+};
+
+struct CaseStats {
+  int64_t events = 0;
+  int64_t rejects = 0;
+  int64_t sources = 0;
+  int64_t duplicates = 0;
+  int64_t collisions = 0;
+  std::optional<TimeMs> first_event;
+  std::optional<TimeMs> last_event;
+  struct Count {
+    std::string key;
+    int64_t events = 0;
+  };
+  std::vector<Count> by_source_type;
+  std::vector<Count> by_category;
+};
+
+class CaseStore {
+ public:
+  enum class Mode { kReadOnly, kReadWrite, kCreate };  // kCreate: create if missing
+
+  // Opens (or creates) the case at path, creating/migrating the schema in kCreate/kReadWrite.
+  // Errors: kNotFound (kReadOnly/kReadWrite on a missing file), kSchema (not a Cairn case, or a
+  // newer schema), kIo.
+  static Result<std::unique_ptr<CaseStore>> Open(const std::string& path, Mode mode);
+  // An in-memory case (tests).
+  static Result<std::unique_ptr<CaseStore>> OpenMemory();
+
+  ~CaseStore();
+  CaseStore(const CaseStore&) = delete;
+  CaseStore& operator=(const CaseStore&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  Status Begin();
+  Status Commit();
+  Status Rollback();
+  Status Exec(std::string_view sql);
+  Result<Statement> Prepare(std::string_view sql);
+
+  // meta table
+  Result<std::optional<std::string>> GetMeta(std::string_view key);
+  Status SetMeta(std::string_view key, std::string_view value);
+
+  // Sources. FindSourceBySha returns the completed source with that content, if any.
+  Result<std::optional<SourceRecord>> FindSourceBySha(const std::string& sha256);
+  Result<int64_t> AddSource(const SourceRecord& source);
+  Status FinishSource(const SourceRecord& source);  // writes counts, note, first/last event
+  Result<std::vector<SourceRecord>> ListSources();
+
+  // Inserts the event (and its keyword index entry). Returns false when an event with the same
+  // non-zero dedupe hash is already in the case (nothing inserted). When a CloudTrail eventID is
+  // already present with different content, the event is inserted and a collision is recorded.
+  Result<bool> InsertEvent(const Event& event, int64_t source_id);
+  Status InsertReject(int64_t source_id, const Reject& reject);
+
+  Result<CaseStats> Stats();
+  Result<std::vector<RejectRecord>> ListRejects(int64_t limit);
+
+  // Time range of all events; nullopt when the case is empty.
+  Result<std::optional<std::pair<TimeMs, TimeMs>>> TimeRange();
+
+  // A hash of the case content (sources' sha256 and event count), for playbook run records.
+  Result<std::string> ContentHash();
+
+ private:
+  CaseStore();
+  Status InitSchema(bool create);
+  Result<Statement*> Cached(int slot, std::string_view sql);
+
+  struct Db;
+  std::unique_ptr<Db> db_;
+  std::string path_;
+  std::vector<std::unique_ptr<Statement>> cache_;
+};
+
+}  // namespace cairn::store

@@ -1,0 +1,33 @@
+#pragma once
+// Shared test helpers (cairn_testing): paths to third-party samples, temp dirs, the cairn binary.
+#include <filesystem>
+#include <string>
+
+namespace cairn::testing {
+
+// ../shared/data (CAIRN_SHARED_DATA env var wins). Tests read samples in place from there.
+std::filesystem::path SharedData();
+// The repository root.
+std::filesystem::path SourceDir();
+// A fresh empty directory under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+// Reads a whole file (empty string if missing).
+std::string ReadFile(const std::filesystem::path& path);
+void WriteFile(const std::filesystem::path& path, const std::string& content);
+// Path to the built cairn binary (CAIRN_BINARY env var set by CTest).
+std::string CairnBinary();
+// Runs a shell command, returns its exit status and captures stdout (stderr to stderr_out).
+int RunCommand(const std::string& command, std::string* stdout_out, std::string* stderr_out = nullptr);
+
+}  // namespace cairn::testing

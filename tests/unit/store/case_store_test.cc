@@ -1,0 +1,94 @@
+#include "engine/store/case_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/testing.h"
+
+namespace cairn::store {
+namespace {
+
+Event MakeEvent(TimeMs t, std::string raw, uint64_t dedupe = 0, std::string event_id = "") {
+  Event e;
+  e.time = t;
+  e.source_type = SourceType::kCloudTrail;
+  e.raw = std::move(raw);
+  e.dedupe = dedupe;
+  e.event_id = std::move(event_id);
+  return e;
+}
+
+TEST(CaseStoreTest, InsertsAndDeduplicatesByContent) {
+  auto store = CaseStore::OpenMemory();
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  auto& s = **store;
+  SourceRecord src;
+  src.path = "a.json";
+  src.sha256 = "abc";
+  src.format = "cloudtrail";
+  src.categories = {"aws/cloudtrail", "ct"};
+  auto id = s.AddSource(src);
+  ASSERT_TRUE(id.ok());
+  auto first = s.InsertEvent(MakeEvent(1000, "{\"a\":1}", 42, "e1"), *id);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  auto again = s.InsertEvent(MakeEvent(1000, "{\"a\":1}", 42, "e1"), *id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  // Same eventID, different content: kept, and recorded as a collision.
+  auto other = s.InsertEvent(MakeEvent(2000, "{\"a\":2}", 43, "e1"), *id);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(*other);
+  src.id = *id;
+  src.events = 2;
+  src.first_event = 1000;
+  src.last_event = 2000;
+  ASSERT_TRUE(s.FinishSource(src).ok());
+  auto stats = s.Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->events, 2);
+  EXPECT_EQ(stats->collisions, 1);
+  EXPECT_EQ(stats->sources, 1);
+  ASSERT_EQ(stats->by_category.size(), 2u);
+  EXPECT_EQ(*stats->first_event, 1000);
+  EXPECT_EQ(*stats->last_event, 2000);
+}
+
+TEST(CaseStoreTest, KeywordIndexIsCaseInsensitiveWholeWord) {
+  auto store = CaseStore::OpenMemory();
+  ASSERT_TRUE(store.ok());
+  auto& s = **store;
+  SourceRecord src{};
+  src.path = "s3.log";
+  src.sha256 = "x";
+  src.format = "s3_access";
+  auto id = s.AddSource(src);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(s.InsertEvent(MakeEvent(1, "PUT 403 InvalidAccessKeyId key_1"), *id).ok());
+  ASSERT_TRUE(s.InsertEvent(MakeEvent(2, "GET 200 errors"), *id).ok());
+  auto st = s.Prepare("SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid");
+  ASSERT_TRUE(st.ok());
+  st->Bind(1, std::string_view("\"invalidaccesskeyid\""));
+  ASSERT_TRUE(*st->Step());
+  EXPECT_EQ(st->Int(0), 1);
+  EXPECT_FALSE(*st->Step());
+  st->Reset();
+  st->Bind(1, std::string_view("\"error\""));
+  EXPECT_FALSE(*st->Step());  // "errors" is a different term
+  st->Reset();
+  st->Bind(1, std::string_view("\"key_1\""));  // underscore is part of a term
+  EXPECT_TRUE(*st->Step());
+}
+
+TEST(CaseStoreTest, RejectsNonCaseFiles) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "not-a-case.cairn", "hello, I am text");
+  auto store = CaseStore::Open((dir / "not-a-case.cairn").string(), CaseStore::Mode::kReadOnly);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), ErrorCode::kSchema);
+  auto missing = CaseStore::Open((dir / "missing.cairn").string(), CaseStore::Mode::kReadOnly);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cairn::store
