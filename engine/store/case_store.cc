@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS events(
   line INTEGER NOT NULL,
   raw TEXT NOT NULL,
   actor_arn TEXT, actor_type TEXT, actor_name TEXT, access_key TEXT, action TEXT,
-  bucket TEXT, object_key TEXT, resource TEXT, outcome TEXT, status INTEGER, error_code TEXT,
+  bucket TEXT, object_key TEXT, resource TEXT, target_user TEXT, outcome TEXT, status INTEGER, error_code TEXT,
   source_ip TEXT, user_agent TEXT, region TEXT, account TEXT, request_id TEXT, bytes INTEGER,
   event_id TEXT, host TEXT, dedupe INTEGER
 );
@@ -449,21 +449,22 @@ Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id) {
       Statement * ins,
       Cached(kInsertEvent,
              "INSERT OR IGNORE INTO events(ts,source_id,source_type,line,raw,actor_arn,actor_type,"
-             "actor_name,access_key,action,bucket,object_key,resource,outcome,status,error_code,"
-             "source_ip,user_agent,region,account,request_id,bytes,event_id,host,dedupe) "
-             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+             "actor_name,access_key,action,bucket,object_key,resource,target_user,outcome,status,"
+             "error_code,source_ip,user_agent,region,account,request_id,bytes,event_id,host,dedupe) "
+             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   Statement& st = *ins;
   st.Bind(1, e.time).Bind(2, source_id).Bind(3, std::string_view(SourceTypeName(e.source_type)));
   st.Bind(4, e.line).Bind(5, e.raw);
   st.BindOptional(6, e.actor_arn).BindOptional(7, e.actor_type).BindOptional(8, e.actor_name);
   st.BindOptional(9, e.access_key).BindOptional(10, e.action).BindOptional(11, e.bucket);
-  st.BindOptional(12, e.object_key).BindOptional(13, e.resource).BindOptional(14, e.outcome);
-  if (e.status > 0) st.Bind(15, static_cast<int64_t>(e.status)); else st.BindNull(15);
-  st.BindOptional(16, e.error_code).BindOptional(17, e.source_ip).BindOptional(18, e.user_agent);
-  st.BindOptional(19, e.region).BindOptional(20, e.account).BindOptional(21, e.request_id);
-  if (e.bytes >= 0) st.Bind(22, e.bytes); else st.BindNull(22);
-  st.BindOptional(23, e.event_id).BindOptional(24, e.host);
-  if (e.dedupe != 0) st.Bind(25, static_cast<int64_t>(e.dedupe)); else st.BindNull(25);
+  st.BindOptional(12, e.object_key).BindOptional(13, e.resource).BindOptional(14, e.target_user);
+  st.BindOptional(15, e.outcome);
+  if (e.status > 0) st.Bind(16, static_cast<int64_t>(e.status)); else st.BindNull(16);
+  st.BindOptional(17, e.error_code).BindOptional(18, e.source_ip).BindOptional(19, e.user_agent);
+  st.BindOptional(20, e.region).BindOptional(21, e.account).BindOptional(22, e.request_id);
+  if (e.bytes >= 0) st.Bind(23, e.bytes); else st.BindNull(23);
+  st.BindOptional(24, e.event_id).BindOptional(25, e.host);
+  if (e.dedupe != 0) st.Bind(26, static_cast<int64_t>(e.dedupe)); else st.BindNull(26);
   CAIRN_ASSIGN_OR_RETURN(bool ignored_row, st.Step());
   (void)ignored_row;
   sqlite3* db = db_->handle.get();

@@ -24,6 +24,21 @@ const char* SourceTypeName(SourceType type);
 // Inverse of SourceTypeName; false when the name is unknown.
 bool SourceTypeFromName(std::string_view name, SourceType* out);
 
+// Field mapping per source (the contract between parsers, graph, correlators and queries):
+//  CloudTrail: actor_arn=userIdentity.arn; actor_type=userIdentity.type; actor_name=userIdentity.userName,
+//    else sessionContext.sessionIssuer.userName (role), "root" for Root, invokedBy for AWSService;
+//    access_key=userIdentity.accessKeyId; action=eventName; bucket/object_key=requestParameters
+//    .bucketName/.key; outcome=failure iff errorCode; error_code=errorCode; source_ip=sourceIPAddress
+//    (may be a service name); region=awsRegion; account=recipientAccountId (else userIdentity.accountId);
+//    request_id=requestID; event_id=eventID; dedupe=hash of the compact record.
+//  S3 access: account=bucket owner; bucket; actor_arn=requester (if an ARN; actor_name its last
+//    path part; actor_type "Anonymous" for "-"); source_ip=remote IP; request_id; action=operation
+//    (REST.PUT.OBJECT); object_key=key; status; error_code; bytes=bytes sent; user_agent;
+//    outcome=failure iff status>=400.
+//  Apache access: source_ip=client; actor_name=authenticated user; action=method; object_key=path;
+//    status; bytes; user_agent; host=virtual host if logged; outcome=failure iff status>=500.
+//  Apache error: error_code=AHnnnnn code if any; action=module:level (or level); source_ip=client.
+//
 // A normalized event. Empty strings mean "absent" (stored as NULL); status 0 and bytes -1 too.
 struct Event {
   TimeMs time = 0;             // UTC epoch milliseconds
@@ -38,7 +53,11 @@ struct Event {
   std::string action;          // CloudTrail eventName, S3 operation, HTTP method
   std::string bucket;          // S3 bucket
   std::string object_key;      // S3 object key or HTTP request path
-  std::string resource;        // other target (the user whose key changed, the changed key, ...)
+  std::string resource;        // other target: for IAM *AccessKey events the access key id acted on
+                               // (requestParameters.accessKeyId, or the created key's id);
+                               // else the main requestParameters name (roleName, policyArn, ...)
+  std::string target_user;     // IAM user acted on (requestParameters.userName); for *AccessKey
+                               // calls without userName, the caller's own user name
   std::string outcome;         // "success" or "failure"
   int status = 0;              // HTTP status; 0 = none
   std::string error_code;      // CloudTrail errorCode, S3 error code, Apache AH code / level
