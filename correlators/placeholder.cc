@@ -1,2 +1,0 @@
-// Placeholder until the correlators land.
-namespace cairn::correlators { int ModulePlaceholder() { return 0; } }  // namespace cairn::correlators

@@ -1,0 +1,159 @@
+#include "correlators/spike_onset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace cairn::correlators {
+namespace {
+
+TimeMs FloorTo(TimeMs t, int64_t width) {
+  TimeMs q = t / width;
+  if (t % width != 0 && t < 0) --q;
+  return q * width;
+}
+
+// The `outlier` statistics of point idx (spec §12.2 steps 2-4) over a dense series.
+struct Band {
+  bool valid = false;  // baseline has at least 2 points
+  int64_t points = 0;
+  double mean = 0;
+  double sd = 0;
+  double upper = 0;
+};
+
+Band OutlierBand(const std::vector<int64_t>& values, size_t idx, int window, double threshold) {
+  Band band;
+  size_t first = idx >= static_cast<size_t>(window) ? idx - static_cast<size_t>(window) : 0;
+  band.points = static_cast<int64_t>(idx - first);
+  if (band.points < 2) return band;
+  double sum = 0;
+  for (size_t k = first; k < idx; ++k) sum += static_cast<double>(values[k]);
+  band.mean = sum / static_cast<double>(band.points);
+  double squares = 0;
+  for (size_t k = first; k < idx; ++k) {
+    double d = static_cast<double>(values[k]) - band.mean;
+    squares += d * d;
+  }
+  band.sd = std::sqrt(squares / static_cast<double>(band.points - 1));
+  band.upper = band.mean + threshold * band.sd;
+  band.valid = true;
+  return band;
+}
+
+bool Flagged(const Band& band, int64_t value) {
+  return band.valid && static_cast<double>(value) > band.upper;
+}
+
+Status Validate(const SpikeParams& p) {
+  if (p.bucket_ms < 1) return Error::InvalidArgument("spike_onset: bucket_ms must be >= 1");
+  if (p.window < 2) return Error::InvalidArgument("spike_onset: window must be >= 2");
+  if (!(p.threshold >= 0)) return Error::InvalidArgument("spike_onset: threshold must be >= 0");
+  if (p.min_count < 1) return Error::InvalidArgument("spike_onset: min_count must be >= 1");
+  if (p.min_duration < 1) return Error::InvalidArgument("spike_onset: min_duration must be >= 1");
+  if (p.max_lead_in < 0) return Error::InvalidArgument("spike_onset: max_lead_in must be >= 0");
+  if (p.quiet_buckets < 1) return Error::InvalidArgument("spike_onset: quiet_buckets must be >= 1");
+  if (p.from && p.to && *p.from > *p.to) {
+    return Error::InvalidArgument("spike_onset: the series range starts after it ends");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::vector<Spike>> FindSpikes(std::span<const correlate::SeriesPoint> series,
+                                      const SpikeParams& params) {
+  CAIRN_TRY(Validate(params));
+  const int64_t width = params.bucket_ms;
+  std::map<TimeMs, int64_t> sparse;
+  for (const auto& point : series) {
+    TimeMs bucket = FloorTo(point.minute, width);
+    if (params.from && bucket < FloorTo(*params.from, width)) continue;
+    if (params.to && bucket > FloorTo(*params.to, width)) continue;
+    sparse[bucket] += point.count;
+  }
+  std::vector<Spike> spikes;
+  if (sparse.empty() && !(params.from && params.to)) return spikes;
+  const TimeMs first = params.from ? FloorTo(*params.from, width) : sparse.begin()->first;
+  const TimeMs last = params.to ? FloorTo(*params.to, width) : sparse.rbegin()->first;
+  const int64_t n_buckets = (last - first) / width + 1;
+  if (n_buckets > params.max_buckets) {
+    return Error::InvalidArgument("spike_onset: the series spans " + std::to_string(n_buckets) +
+                                  " buckets, more than max_buckets (" +
+                                  std::to_string(params.max_buckets) + ")");
+  }
+  std::vector<int64_t> values(static_cast<size_t>(n_buckets), 0);
+  for (const auto& [bucket, count] : sparse) values[static_cast<size_t>((bucket - first) / width)] = count;
+  auto time_of = [&](size_t idx) { return first + static_cast<int64_t>(idx) * width; };
+
+  const size_t n = values.size();
+  const size_t duration = static_cast<size_t>(params.min_duration);
+  size_t scan_start = 0;
+  for (size_t core = 0; core < n; ++core) {
+    if (core < scan_start || values[core] < params.min_count) continue;
+    Band band = OutlierBand(values, core, params.window, params.threshold);
+    if (!Flagged(band, values[core])) continue;
+    auto elevated = [&](size_t idx) {
+      return values[idx] >= params.min_count && static_cast<double>(values[idx]) > band.upper;
+    };
+    if (core + duration > n) continue;  // cannot be confirmed: the series ends too soon
+    bool sustained = true;
+    for (size_t k = core; k < core + duration && sustained; ++k) sustained = elevated(k);
+    if (!sustained) continue;
+
+    // Lead-in: a partial first bucket (the change happened late in it) is still an `outlier`
+    // point though below min_count; it belongs to the spike.
+    size_t onset = core;
+    for (int step = 0; step < params.max_lead_in; ++step) {
+      if (onset == 0 || onset - 1 < scan_start) break;
+      size_t candidate = onset - 1;
+      if (!Flagged(OutlierBand(values, candidate, params.window, params.threshold),
+                   values[candidate])) {
+        break;
+      }
+      onset = candidate;
+    }
+
+    size_t end = core + duration - 1;
+    int quiet = 0;
+    size_t idx = end + 1;
+    for (; idx < n; ++idx) {
+      if (elevated(idx)) {
+        end = idx;
+        quiet = 0;
+      } else if (++quiet >= params.quiet_buckets) {
+        break;
+      }
+    }
+
+    Spike spike;
+    spike.onset = time_of(onset);
+    spike.core = time_of(core);
+    spike.end = time_of(end);
+    spike.ongoing = end == n - 1;
+    spike.baseline_mean = band.mean;
+    spike.baseline_sd = band.sd;
+    spike.upper = band.upper;
+    spike.baseline_points = band.points;
+    spike.buckets = static_cast<int64_t>(end - onset + 1);
+    for (size_t k = onset; k <= end; ++k) {
+      spike.total += values[k];
+      if (values[k] > spike.peak) {
+        spike.peak = values[k];
+        spike.peak_minute = time_of(k);
+      }
+    }
+    size_t context_first = onset >= static_cast<size_t>(params.window)
+                               ? onset - static_cast<size_t>(params.window) : 0;
+    size_t context_last = std::min(n - 1, end + static_cast<size_t>(params.quiet_buckets));
+    for (size_t k = context_first; k <= context_last; ++k) {
+      spike.context.push_back({time_of(k), values[k]});
+    }
+    spikes.push_back(std::move(spike));
+    scan_start = end + 1;
+    core = end;  // the loop's ++ moves past the spike
+  }
+  return spikes;
+}
+
+}  // namespace cairn::correlators
