@@ -49,7 +49,7 @@ uint64_t Fnv1a64(std::string_view s);
 // 16 lower-case hex digits.
 std::string Hex64(uint64_t v);
 
-// Levenshtein distance (for "did you mean" hints).
+// Edit distance with adjacent transpositions (optimal string alignment), for "did you mean" hints.
 size_t EditDistance(std::string_view a, std::string_view b);
 
 }  // namespace cairn

@@ -36,7 +36,10 @@ TEST(StringsTest, NumbersAndHashes) {
   EXPECT_EQ(FormatDouble(12.0), "12");
   EXPECT_EQ(FormatDouble(1.41421356), "1.414214");
   EXPECT_EQ(Hex64(Fnv1a64("")), "cbf29ce484222325");
-  EXPECT_EQ(EditDistance("cuont", "count"), 2u);
+  EXPECT_EQ(EditDistance("cuont", "count"), 1u);
+  EXPECT_EQ(EditDistance("knid", "kind"), 1u);
+  EXPECT_EQ(EditDistance("knid", "id"), 2u);
+  EXPECT_EQ(EditDistance("", "abc"), 3u);
 }
 
 TEST(StringsTest, Utf8Validation) {
