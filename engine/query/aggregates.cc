@@ -1,0 +1,839 @@
+// Blocking operators: aggregates, count_frequent, sort, transpose, outlier, fillmissing, total,
+// logreduce/summarize.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/cluster/log_cluster.h"
+#include "engine/common/strings.h"
+#include "engine/query/stages_internal.h"
+
+namespace cairn::query {
+
+namespace {
+
+void AppendKey(std::string* key, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull: *key += 'n'; break;
+    case Value::Kind::kString: *key += 's'; *key += v.str(); break;
+    default: *key += 'v'; *key += v.ToText(); break;
+  }
+  *key += '\x1f';
+}
+
+// Ascending comparison with nulls last.
+int KeyCompare(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? 1 : -1);
+  return SortCompare(a, b);
+}
+
+// Blocking stage base: collects rows; Emit() announces the shape and pushes rows.
+class BlockingStage : public Stage {
+ public:
+  explicit BlockingStage(ExecContext& ctx) : ctx_(ctx) {}
+  bool Blocking() const override { return true; }
+  Status Begin(const Shape& in) override {
+    in_ = in;
+    return Ok();
+  }
+
+ protected:
+  Status Emit(const Shape& shape, std::vector<Record>& rows) {
+    CAIRN_TRY(next_->Begin(shape));
+    for (auto& r : rows) {
+      CAIRN_TRY(next_->Push(r));
+    }
+    return next_->Finish();
+  }
+  ExecContext& ctx_;
+  Shape in_;
+};
+
+// ---- aggregate ----------------------------------------------------------------------------
+
+struct AggState {
+  int64_t count = 0;
+  bool all_int = true;
+  bool overflow = false;
+  int64_t isum = 0;
+  double dsum = 0;
+  int64_t n = 0;
+  double mean = 0, m2 = 0;  // Welford
+  std::optional<Value> min, max;
+  std::unordered_set<std::string> distinct;
+  std::vector<double> values;
+};
+
+class AggregateStage final : public BlockingStage {
+ public:
+  AggregateStage(const Operator& op, ExecContext& ctx) : BlockingStage(ctx), aggs_(op.aggs) {
+    for (const auto& b : op.by) keys_.push_back(ctx.fields.Intern(b));
+    for (auto& a : aggs_) {
+      field_ids_.push_back(a.field.empty() ? -1 : ctx.fields.Intern(a.field));
+      if (a.func == "pct") {
+        for (size_t k = 0; k < a.percentiles.size(); ++k) {
+          std::string name = !a.alias.empty() && a.percentiles.size() == 1
+                                 ? a.alias
+                                 : "_" + a.field + "_pct_" + a.percentile_texts[k];
+          out_ids_.push_back(ctx.fields.Intern(name));
+        }
+      } else {
+        out_ids_.push_back(ctx.fields.Intern(a.alias.empty() ? "_" + a.func : a.alias));
+      }
+    }
+    timeslice_ = ctx.fields.Find("_timeslice");
+  }
+  bool OrderInsensitive() const override { return true; }
+
+  Status Push(Record& r) override {
+    key_.clear();
+    for (int id : keys_) AppendKey(&key_, r.Get(id));
+    auto it = groups_.find(key_);
+    if (it == groups_.end()) {
+      if (groups_.size() >= 1000000) {
+        return Error::Unsupported("more than 1,000,000 groups in an aggregate")
+            .WithHelp("narrow the search or group by fewer fields");
+      }
+      Group g;
+      for (int id : keys_) g.keys.push_back(r.Get(id));
+      g.states.resize(aggs_.size());
+      it = groups_.emplace(key_, std::move(g)).first;
+    }
+    Group& g = it->second;
+    for (size_t k = 0; k < aggs_.size(); ++k) {
+      AggState& s = g.states[k];
+      const AggCall& a = aggs_[k];
+      if (a.func == "count") {
+        if (field_ids_[k] < 0 || !r.Get(field_ids_[k]).is_null()) ++s.count;
+        continue;
+      }
+      const Value& v = r.Get(field_ids_[k]);
+      if (a.func == "count_distinct") {
+        if (!v.is_null()) s.distinct.insert(v.ToText());
+        continue;
+      }
+      auto num = ToNum(v);
+      if (!num) continue;
+      ++s.n;
+      double d = num->AsDouble();
+      if (a.func == "sum" || a.func == "avg") {
+        if (num->is_int() && s.all_int && !s.overflow) {
+          if (__builtin_add_overflow(s.isum, num->int_value(), &s.isum)) s.overflow = true;
+        } else {
+          s.all_int = false;
+        }
+        s.dsum += d;
+      } else if (a.func == "min") {
+        if (!s.min || SortCompare(*num, *s.min) < 0) s.min = *num;
+      } else if (a.func == "max") {
+        if (!s.max || SortCompare(*num, *s.max) > 0) s.max = *num;
+      } else if (a.func == "stddev") {
+        double delta = d - s.mean;
+        s.mean += delta / static_cast<double>(s.n);
+        s.m2 += delta * (d - s.mean);
+      } else if (a.func == "pct") {
+        s.values.push_back(d);
+      }
+    }
+    return Ok();
+  }
+
+  Status Finish() override {
+    std::vector<Group*> order;
+    if (groups_.empty() && keys_.empty()) {
+      Group g;
+      g.states.resize(aggs_.size());
+      groups_.emplace("", std::move(g));
+    }
+    for (auto& [k, g] : groups_) order.push_back(&g);
+    std::vector<Record> rows;
+    rows.reserve(order.size());
+    for (Group* g : order) {
+      Record r;
+      for (size_t k = 0; k < keys_.size(); ++k) r.Set(keys_[k], g->keys[k]);
+      size_t out = 0;
+      for (size_t k = 0; k < aggs_.size(); ++k) {
+        const AggState& s = g->states[k];
+        const std::string& fn = aggs_[k].func;
+        if (fn == "count") {
+          r.Set(out_ids_[out++], Value::Int(s.count));
+        } else if (fn == "count_distinct") {
+          r.Set(out_ids_[out++], Value::Int(static_cast<int64_t>(s.distinct.size())));
+        } else if (fn == "sum") {
+          r.Set(out_ids_[out++], s.all_int && !s.overflow ? Value::Int(s.isum) : Value::Double(s.dsum));
+        } else if (fn == "avg") {
+          r.Set(out_ids_[out++], s.n ? Value::Double(s.dsum / static_cast<double>(s.n)) : Value::Null());
+        } else if (fn == "min") {
+          r.Set(out_ids_[out++], s.min ? *s.min : Value::Null());
+        } else if (fn == "max") {
+          r.Set(out_ids_[out++], s.max ? *s.max : Value::Null());
+        } else if (fn == "stddev") {
+          Value v = s.n == 0 ? Value::Null()
+                             : Value::Double(s.n == 1 ? 0.0 : std::sqrt(s.m2 / static_cast<double>(s.n - 1)));
+          r.Set(out_ids_[out++], v);
+        } else if (fn == "pct") {
+          std::vector<double> sorted = s.values;
+          std::sort(sorted.begin(), sorted.end());
+          for (double p : aggs_[k].percentiles) {
+            if (sorted.empty()) {
+              r.Set(out_ids_[out++], Value::Null());
+              continue;
+            }
+            double rank = std::ceil(p / 100.0 * static_cast<double>(sorted.size()));
+            size_t idx = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
+            idx = std::min(idx, sorted.size() - 1);
+            double v = sorted[idx];
+            r.Set(out_ids_[out++], v == std::floor(v) && std::fabs(v) < 9e18
+                                       ? Value::Int(static_cast<int64_t>(v))
+                                       : Value::Double(v));
+          }
+        }
+      }
+      rows.push_back(std::move(r));
+    }
+    // Deterministic default order (spec §9.2).
+    auto ts_pos = std::find(keys_.begin(), keys_.end(), timeslice_);
+    if (timeslice_ >= 0 && ts_pos != keys_.end()) {
+      std::vector<int> order_keys = {timeslice_};
+      for (int id : keys_) {
+        if (id != timeslice_) order_keys.push_back(id);
+      }
+      std::stable_sort(rows.begin(), rows.end(), [&](const Record& a, const Record& b) {
+        for (int id : order_keys) {
+          int c = KeyCompare(a.Get(id), b.Get(id));
+          if (c) return c < 0;
+        }
+        return false;
+      });
+    } else {
+      int first = out_ids_.empty() ? -1 : out_ids_[0];
+      std::stable_sort(rows.begin(), rows.end(), [&](const Record& a, const Record& b) {
+        if (first >= 0) {
+          const Value& x = a.Get(first);
+          const Value& y = b.Get(first);
+          if (!(x.is_null() && y.is_null())) {
+            if (x.is_null() != y.is_null()) return y.is_null();
+            int c = SortCompare(x, y);
+            if (c) return c > 0;
+          }
+        }
+        for (int id : keys_) {
+          int c = KeyCompare(a.Get(id), b.Get(id));
+          if (c) return c < 0;
+        }
+        return false;
+      });
+    }
+    Shape shape;
+    shape.aggregated = true;
+    for (int id : keys_) AddColumn(&shape, id);
+    for (int id : out_ids_) AddColumn(&shape, id);
+    groups_.clear();
+    return Emit(shape, rows);
+  }
+
+ private:
+  struct Group {
+    std::vector<Value> keys;
+    std::vector<AggState> states;
+  };
+  std::vector<AggCall> aggs_;
+  std::vector<int> keys_;
+  std::vector<int> field_ids_;
+  std::vector<int> out_ids_;
+  int timeslice_ = -1;
+  std::unordered_map<std::string, Group> groups_;
+  std::string key_;
+};
+
+// ---- count_frequent ------------------------------------------------------------------------
+
+class CountFrequentStage final : public BlockingStage {
+ public:
+  CountFrequentStage(const Operator& op, ExecContext& ctx) : BlockingStage(ctx) {
+    for (const auto& b : op.by) keys_.push_back(ctx.fields.Intern(b));
+    out_ = ctx.fields.Intern("_approxcount");
+  }
+  bool OrderInsensitive() const override { return true; }
+  Status Push(Record& r) override {
+    key_.clear();
+    for (int id : keys_) AppendKey(&key_, r.Get(id));
+    auto it = groups_.find(key_);
+    if (it == groups_.end()) {
+      std::vector<Value> k;
+      for (int id : keys_) k.push_back(r.Get(id));
+      it = groups_.emplace(key_, std::make_pair(std::move(k), int64_t{0})).first;
+    }
+    ++it->second.second;
+    return Ok();
+  }
+  Status Finish() override {
+    std::vector<Record> rows;
+    for (auto& [k, g] : groups_) {
+      Record r;
+      for (size_t i = 0; i < keys_.size(); ++i) r.Set(keys_[i], g.first[i]);
+      r.Set(out_, Value::Int(g.second));
+      rows.push_back(std::move(r));
+    }
+    std::sort(rows.begin(), rows.end(), [&](const Record& a, const Record& b) {
+      int64_t x = a.Get(out_).int_value(), y = b.Get(out_).int_value();
+      if (x != y) return x > y;
+      for (int id : keys_) {
+        int c = KeyCompare(a.Get(id), b.Get(id));
+        if (c) return c < 0;
+      }
+      return false;
+    });
+    if (rows.size() > 10000) rows.resize(10000);
+    Shape shape;
+    shape.aggregated = true;
+    for (int id : keys_) AddColumn(&shape, id);
+    AddColumn(&shape, out_);
+    return Emit(shape, rows);
+  }
+
+ private:
+  std::vector<int> keys_;
+  int out_;
+  std::unordered_map<std::string, std::pair<std::vector<Value>, int64_t>> groups_;
+  std::string key_;
+};
+
+// ---- sort --------------------------------------------------------------------------------
+
+class SortStage final : public BlockingStage {
+ public:
+  SortStage(std::vector<SortKey> keys, ExecContext& ctx) : BlockingStage(ctx), keys_(std::move(keys)) {
+    for (auto& k : keys_) ResolveExpr(k.expr, ctx.fields);
+  }
+  Status Push(Record& r) override {
+    r.Own();
+    rows_.push_back(r);
+    return Ok();
+  }
+  Status Finish() override {
+    std::vector<std::vector<Value>> sort_values(rows_.size());
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      for (const auto& k : keys_) sort_values[i].push_back(Eval(k.expr, rows_[i]));
+    }
+    std::vector<size_t> idx(rows_.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+      for (size_t k = 0; k < keys_.size(); ++k) {
+        const Value& x = sort_values[a][k];
+        const Value& y = sort_values[b][k];
+        if (x.is_null() || y.is_null()) {
+          if (x.is_null() == y.is_null()) continue;
+          return y.is_null();  // nulls last in both directions
+        }
+        int c = SortCompare(x, y);
+        if (c) return keys_[k].descending ? c > 0 : c < 0;
+      }
+      return false;
+    });
+    std::vector<Record> sorted;
+    sorted.reserve(rows_.size());
+    for (size_t i : idx) sorted.push_back(std::move(rows_[i]));
+    rows_.clear();
+    return Emit(in_, sorted);
+  }
+
+ private:
+  std::vector<SortKey> keys_;
+  std::vector<Record> rows_;
+};
+
+// ---- transpose ---------------------------------------------------------------------------
+
+class TransposeStage final : public BlockingStage {
+ public:
+  TransposeStage(const Operator& op, ExecContext& ctx) : BlockingStage(ctx), as_(op.as_list) {
+    for (const auto& n : op.rows) rows_.push_back(ctx.fields.Intern(n));
+    for (const auto& n : op.columns) cols_.push_back(ctx.fields.Intern(n));
+  }
+  Status Push(Record& r) override {
+    r.Own();
+    input_.push_back(r);
+    return Ok();
+  }
+  Status Finish() override {
+    std::vector<int> value_fields;
+    for (int id : in_.cols) {
+      if (std::find(rows_.begin(), rows_.end(), id) != rows_.end()) continue;
+      if (std::find(cols_.begin(), cols_.end(), id) != cols_.end()) continue;
+      if (ctx_.fields.Display(id) == "__timeslice_end") continue;
+      value_fields.push_back(id);
+    }
+    // Row groups
+    std::map<std::string, size_t> row_index;
+    std::vector<Record> out;
+    std::vector<std::string> dyn_names;
+    std::unordered_map<std::string, int> dyn_ids;
+    int64_t skipped = 0;
+    for (const Record& in : input_) {
+      std::string col_name;
+      bool null_col = false;
+      for (size_t k = 0; k < cols_.size(); ++k) {
+        const Value& v = in.Get(cols_[k]);
+        if (v.is_null()) null_col = true;
+        if (k) col_name += "_";
+        col_name += v.ToText();
+      }
+      if (null_col) {
+        ++skipped;
+        continue;
+      }
+      std::string key;
+      for (int id : rows_) AppendKey(&key, in.Get(id));
+      auto it = row_index.find(key);
+      if (it == row_index.end()) {
+        Record r;
+        for (int id : rows_) r.Set(id, in.Get(id));
+        out.push_back(std::move(r));
+        it = row_index.emplace(key, out.size() - 1).first;
+      }
+      for (int vf : value_fields) {
+        std::string name = value_fields.size() == 1 ? col_name : col_name + "_" + ctx_.fields.Display(vf);
+        auto d = dyn_ids.find(name);
+        if (d == dyn_ids.end()) {
+          int id = ctx_.fields.Intern(name);
+          d = dyn_ids.emplace(name, id).first;
+          dyn_names.push_back(name);
+        }
+        out[it->second].Set(d->second, in.Get(vf));
+      }
+    }
+    input_.clear();
+    if (skipped) {
+      ctx_.notices.push_back("transpose skipped " + std::to_string(skipped) +
+                             " row(s) whose column field is null");
+    }
+    bool all_numeric = std::all_of(dyn_names.begin(), dyn_names.end(),
+                                   [](const std::string& n) { return ParseNumber(n).has_value(); });
+    std::sort(dyn_names.begin(), dyn_names.end(), [&](const std::string& a, const std::string& b) {
+      if (all_numeric) {
+        double x = ParseNumber(a)->AsDouble(), y = ParseNumber(b)->AsDouble();
+        if (x != y) return x < y;
+      }
+      return a < b;
+    });
+    for (auto& r : out) {
+      for (const auto& n : dyn_names) {
+        int id = dyn_ids[n];
+        if (!r.Has(id)) r.Set(id, Value::Null());
+      }
+    }
+    std::stable_sort(out.begin(), out.end(), [&](const Record& a, const Record& b) {
+      for (int id : rows_) {
+        int c = KeyCompare(a.Get(id), b.Get(id));
+        if (c) return c < 0;
+      }
+      return false;
+    });
+    Shape shape;
+    shape.aggregated = true;
+    for (int id : rows_) AddColumn(&shape, id);
+    if (as_.empty()) {
+      for (const auto& n : dyn_names) AddColumn(&shape, dyn_ids[n]);
+    } else {
+      for (const auto& n : as_) {
+        if (n == "*") {
+          for (const auto& d : dyn_names) AddColumn(&shape, dyn_ids[d]);
+        } else {
+          int id = ctx_.fields.Intern(n);
+          for (auto& r : out) {
+            if (!r.Has(id)) r.Set(id, Value::Null());
+          }
+          AddColumn(&shape, id);
+        }
+      }
+    }
+    return Emit(shape, out);
+  }
+
+ private:
+  std::vector<std::string> as_;
+  std::vector<int> rows_;
+  std::vector<int> cols_;
+  std::vector<Record> input_;
+};
+
+// ---- outlier -----------------------------------------------------------------------------
+
+class OutlierStage final : public BlockingStage {
+ public:
+  OutlierStage(const Operator& op, ExecContext& ctx, int timeslice)
+      : BlockingStage(ctx), op_(op), timeslice_(timeslice) {
+    field_ = ctx.fields.Intern(op.field);
+    for (const auto& b : op.by) by_.push_back(ctx.fields.Intern(b));
+    const std::string& base = op.field;
+    for (const char* suffix : {"_error", "_std", "_lower", "_upper", "_indicator", "_violation"}) {
+      outs_.push_back(ctx.fields.Intern(base + suffix));
+    }
+  }
+  Status Push(Record& r) override {
+    r.Own();
+    rows_.push_back(r);
+    return Ok();
+  }
+  Status Finish() override {
+    if (std::find(in_.cols.begin(), in_.cols.end(), timeslice_) == in_.cols.end()) {
+      return Error::InvalidArgument("outlier needs the _timeslice column")
+          .WithHelp("put 'timeslice 1m' and an aggregate 'by _timeslice' (not aliased) before outlier");
+    }
+    std::map<std::string, std::vector<size_t>> series;
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      std::string key;
+      for (int id : by_) AppendKey(&key, rows_[i].Get(id));
+      series[key].push_back(i);
+    }
+    for (auto& [key, idx] : series) {
+      std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+        return KeyCompare(rows_[a].Get(timeslice_), rows_[b].Get(timeslice_)) < 0;
+      });
+      std::vector<double> history;
+      int64_t run = 0;
+      for (size_t pos = 0; pos < idx.size(); ++pos) {
+        Record& r = rows_[idx[pos]];
+        auto x = ToNum(r.Get(field_));
+        bool last = pos + 1 == idx.size();
+        auto set_empty = [&] {
+          for (size_t k = 0; k < 4; ++k) r.Set(outs_[k], Value::Null());
+          r.Set(outs_[4], Value::Int(0));
+          r.Set(outs_[5], Value::Int(0));
+        };
+        if (!x) {
+          set_empty();
+          run = 0;
+          continue;
+        }
+        double v = x->AsDouble();
+        size_t n = std::min<size_t>(history.size(), static_cast<size_t>(op_.window));
+        if (n < 2 || (last && ctx_.options.outlier_skip_last)) {
+          set_empty();
+          run = 0;
+          history.push_back(v);
+          continue;
+        }
+        double mean = 0;
+        for (size_t k = history.size() - n; k < history.size(); ++k) mean += history[k];
+        mean /= static_cast<double>(n);
+        double ss = 0;
+        for (size_t k = history.size() - n; k < history.size(); ++k) ss += (history[k] - mean) * (history[k] - mean);
+        double sd = std::sqrt(ss / static_cast<double>(n - 1));
+        double lower = mean - op_.threshold * sd, upper = mean + op_.threshold * sd;
+        bool up = op_.direction != "-" && v > upper;
+        bool down = op_.direction != "+" && v < lower;
+        int64_t ind = (up || down) ? 1 : 0;
+        run = ind ? run + 1 : 0;
+        r.Set(outs_[0], Value::Double(v - mean));
+        r.Set(outs_[1], Value::Double(sd));
+        r.Set(outs_[2], Value::Double(lower));
+        r.Set(outs_[3], Value::Double(upper));
+        r.Set(outs_[4], Value::Int(ind));
+        r.Set(outs_[5], Value::Int(run >= op_.consecutive ? 1 : 0));
+        history.push_back(v);
+      }
+    }
+    Shape shape = in_;
+    for (int id : outs_) AddColumn(&shape, id);
+    return Emit(shape, rows_);
+  }
+
+ private:
+  Operator op_;
+  int timeslice_;
+  int field_;
+  std::vector<int> by_;
+  std::vector<int> outs_;
+  std::vector<Record> rows_;
+};
+
+// ---- fillmissing -------------------------------------------------------------------------
+
+class FillMissingStage final : public BlockingStage {
+ public:
+  FillMissingStage(const Operator& op, ExecContext& ctx, int64_t slice_ms)
+      : BlockingStage(ctx), op_(op), slice_ms_(slice_ms) {
+    for (const auto& g : op.generators) key_ids_.push_back(ctx.fields.Intern(g.field));
+    for (const auto& f : op.fills) fill_ids_.push_back(ctx.fields.Intern(f.field));
+  }
+  Status Push(Record& r) override {
+    r.Own();
+    rows_.push_back(r);
+    return Ok();
+  }
+  Status Finish() override {
+    std::vector<std::vector<Value>> domains;
+    for (size_t g = 0; g < op_.generators.size(); ++g) {
+      const FillGenerator& gen = op_.generators[g];
+      int id = key_ids_[g];
+      std::vector<Value> dom;
+      if (gen.kind == FillGenerator::Kind::kTimeslice) {
+        int64_t size = gen.size_ms ? gen.size_ms : slice_ms_;
+        if (size <= 0) {
+          return Error::InvalidArgument("fillmissing timeslice needs a timeslice before it or a size")
+              .WithHelp("write fillmissing timeslice(1m)");
+        }
+        std::optional<int64_t> lo, hi;
+        if (ctx_.options.from && ctx_.options.to) {
+          lo = *ctx_.options.from - ((*ctx_.options.from % size) + size) % size;
+          hi = *ctx_.options.to - 1;
+        } else {
+          for (const auto& r : rows_) {
+            auto n = ToNum(r.Get(id));
+            if (!n || !n->is_int()) continue;
+            int64_t t = n->int_value();
+            if (!lo || t < *lo) lo = t;
+            if (!hi || t > *hi) hi = t;
+          }
+        }
+        if (lo && hi) {
+          for (int64_t t = *lo; t <= *hi && dom.size() < 10000; t += size) dom.push_back(Value::Time(t));
+        }
+      } else if (gen.kind == FillGenerator::Kind::kValues) {
+        for (const auto& v : gen.values) dom.push_back(Value::String(v));
+      } else {
+        std::set<std::string> seen;
+        for (const auto& r : rows_) {
+          const Value& v = r.Get(id);
+          if (!v.is_null() && seen.insert(v.ToText()).second) dom.push_back(v);
+        }
+      }
+      domains.push_back(std::move(dom));
+    }
+    std::unordered_set<std::string> present;
+    for (const auto& r : rows_) {
+      std::string key;
+      for (int id : key_ids_) AppendKey(&key, Normal(r.Get(id)));
+      present.insert(key);
+    }
+    // Default per non-key column: type of existing values.
+    std::unordered_map<int, Value> defaults;
+    for (int id : in_.cols) {
+      if (std::find(key_ids_.begin(), key_ids_.end(), id) != key_ids_.end()) continue;
+      Value def;
+      for (const auto& r : rows_) {
+        const Value& v = r.Get(id);
+        if (v.is_null()) continue;
+        if (v.is_int() && !v.is_time()) def = Value::Int(0);
+        else if (v.is_double()) def = Value::Double(0);
+        else if (v.is_bool()) def = Value::Bool(false);
+        break;
+      }
+      defaults[id] = def;
+    }
+    for (size_t k = 0; k < fill_ids_.size(); ++k) defaults[fill_ids_[k]] = op_.fills[k].value;
+    std::vector<size_t> pos(domains.size(), 0);
+    bool any = !domains.empty() && std::all_of(domains.begin(), domains.end(), [](const auto& d) { return !d.empty(); });
+    size_t generated = 0;
+    while (any && generated < 10000) {
+      std::string key;
+      for (size_t g = 0; g < domains.size(); ++g) AppendKey(&key, Normal(domains[g][pos[g]]));
+      if (!present.count(key)) {
+        Record r;
+        for (size_t g = 0; g < domains.size(); ++g) r.Set(key_ids_[g], domains[g][pos[g]]);
+        for (const auto& [id, v] : defaults) r.Set(id, v);
+        rows_.push_back(std::move(r));
+        ++generated;
+      }
+      size_t g = domains.size();
+      while (g > 0) {
+        --g;
+        if (++pos[g] < domains[g].size()) break;
+        pos[g] = 0;
+        if (g == 0) any = false;
+      }
+    }
+    std::stable_sort(rows_.begin(), rows_.end(), [&](const Record& a, const Record& b) {
+      for (int id : key_ids_) {
+        int c = KeyCompare(a.Get(id), b.Get(id));
+        if (c) return c < 0;
+      }
+      return false;
+    });
+    if (op_.take_last) {
+      for (size_t i = 1; i < rows_.size(); ++i) {
+        (void)i;  // takeLast: accepted; defaults are used (docs/query-language.md)
+      }
+    }
+    Shape shape = in_;
+    for (int id : key_ids_) AddColumn(&shape, id);
+    return Emit(shape, rows_);
+  }
+
+ private:
+  static Value Normal(const Value& v) {
+    auto n = ToNum(v);
+    return n ? *n : v;
+  }
+  Operator op_;
+  int64_t slice_ms_;
+  std::vector<int> key_ids_;
+  std::vector<int> fill_ids_;
+  std::vector<Record> rows_;
+};
+
+// ---- total -------------------------------------------------------------------------------
+
+class TotalStage final : public BlockingStage {
+ public:
+  TotalStage(const Operator& op, ExecContext& ctx) : BlockingStage(ctx) {
+    field_ = ctx.fields.Intern(op.field);
+    out_ = ctx.fields.Intern(op.alias.empty() ? "_total" : op.alias);
+    for (const auto& b : op.by) by_.push_back(ctx.fields.Intern(b));
+  }
+  Status Push(Record& r) override {
+    r.Own();
+    rows_.push_back(r);
+    return Ok();
+  }
+  Status Finish() override {
+    std::unordered_map<std::string, std::pair<bool, std::pair<int64_t, double>>> sums;
+    auto key_of = [&](const Record& r) {
+      std::string k;
+      for (int id : by_) AppendKey(&k, r.Get(id));
+      return k;
+    };
+    for (const auto& r : rows_) {
+      auto& s = sums[key_of(r)];
+      auto n = ToNum(r.Get(field_));
+      if (!n) continue;
+      if (!n->is_int()) s.first = true;
+      s.second.first += n->is_int() ? n->int_value() : 0;
+      s.second.second += n->AsDouble();
+    }
+    for (auto& r : rows_) {
+      auto& s = sums[key_of(r)];
+      r.Set(out_, s.first ? Value::Double(s.second.second) : Value::Int(s.second.first));
+    }
+    Shape shape = in_;
+    AddColumn(&shape, out_);
+    return Emit(shape, rows_);
+  }
+
+ private:
+  int field_;
+  int out_;
+  std::vector<int> by_;
+  std::vector<Record> rows_;
+};
+
+// ---- logreduce / summarize ---------------------------------------------------------------
+
+class LogReduceStage final : public BlockingStage {
+ public:
+  LogReduceStage(const Operator& op, ExecContext& ctx) : BlockingStage(ctx), op_(op) {
+    input_ = op.input_field.empty() ? -1 : ctx.fields.Intern(op.input_field);
+    raw_ = ctx.fields.Intern("_raw");
+    for (const auto& b : op.by) by_.push_back(ctx.fields.Intern(b));
+    id_ = ctx.fields.Intern("_signature_id");
+    sig_ = ctx.fields.Intern("_signature");
+    ctx.fields.Alias("signature", sig_);
+    count_ = ctx.fields.Intern("_count");
+    relevance_ = ctx.fields.Intern("_relevance");
+    score_ = ctx.fields.Intern("_score");
+  }
+  Status Push(Record& r) override {
+    std::string key;
+    for (int id : by_) AppendKey(&key, r.Get(id));
+    auto it = groups_.find(key);
+    if (it == groups_.end()) {
+      Group g;
+      for (int id : by_) g.keys.push_back(r.Get(id));
+      g.clusterer = std::make_unique<cluster::LogClusterer>();
+      it = groups_.emplace(key, std::move(g)).first;
+    }
+    if (input_ >= 0) {
+      const Value& v = r.Get(input_);
+      if (v.is_null()) return Ok();
+      it->second.clusterer->Add(v.ToText());
+    } else {
+      const Value& raw = r.Get(raw_);
+      it->second.clusterer->Add(cluster::PrepareForClustering(raw.is_string() ? raw.str() : raw.ToText()));
+    }
+    return Ok();
+  }
+  Status Finish() override {
+    std::vector<Record> rows;
+    std::vector<Group*> ordered;
+    for (auto& [k, g] : groups_) ordered.push_back(&g);
+    std::sort(ordered.begin(), ordered.end(), [&](const Group* a, const Group* b) {
+      for (size_t k = 0; k < a->keys.size(); ++k) {
+        int c = KeyCompare(a->keys[k], b->keys[k]);
+        if (c) return c < 0;
+      }
+      return false;
+    });
+    for (Group* g : ordered) {
+      auto sigs = g->clusterer->Signatures();
+      if (op_.least_common) {
+        std::stable_sort(sigs.begin(), sigs.end(), [](const cluster::Signature& a, const cluster::Signature& b) {
+          return a.count < b.count;
+        });
+      }
+      if (op_.limit > 0 && sigs.size() > static_cast<size_t>(op_.limit)) sigs.resize(static_cast<size_t>(op_.limit));
+      for (const auto& s : sigs) {
+        Record r;
+        for (size_t k = 0; k < by_.size(); ++k) r.Set(by_[k], g->keys[k]);
+        r.Set(id_, Value::String(s.id));
+        r.Set(sig_, Value::String(s.text));
+        r.Set(count_, Value::Int(s.count));
+        r.Set(relevance_, Value::Int(5));
+        r.Set(score_, Value::Double(s.score));
+        rows.push_back(std::move(r));
+      }
+    }
+    groups_.clear();
+    Shape shape;
+    shape.aggregated = true;
+    for (int id : by_) AddColumn(&shape, id);
+    for (int id : {id_, sig_, count_, relevance_, score_}) AddColumn(&shape, id);
+    return Emit(shape, rows);
+  }
+
+ private:
+  struct Group {
+    std::vector<Value> keys;
+    std::unique_ptr<cluster::LogClusterer> clusterer;
+  };
+  Operator op_;
+  int input_;
+  int raw_;
+  std::vector<int> by_;
+  int id_, sig_, count_, relevance_, score_;
+  std::unordered_map<std::string, Group> groups_;
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> MakeAggregateStage(const Operator& op, ExecContext& ctx) {
+  return std::make_unique<AggregateStage>(op, ctx);
+}
+std::unique_ptr<Stage> MakeCountFrequentStage(const Operator& op, ExecContext& ctx) {
+  return std::make_unique<CountFrequentStage>(op, ctx);
+}
+std::unique_ptr<Stage> MakeSortStage(std::vector<SortKey> keys, ExecContext& ctx) {
+  return std::make_unique<SortStage>(std::move(keys), ctx);
+}
+Result<std::unique_ptr<Stage>> MakeTransposeStage(const Operator& op, ExecContext& ctx) {
+  return std::unique_ptr<Stage>(new TransposeStage(op, ctx));
+}
+Result<std::unique_ptr<Stage>> MakeOutlierStage(const Operator& op, ExecContext& ctx) {
+  int ts = ctx.fields.Intern("_timeslice");
+  return std::unique_ptr<Stage>(new OutlierStage(op, ctx, ts));
+}
+Result<std::unique_ptr<Stage>> MakeFillMissingStage(const Operator& op, ExecContext& ctx) {
+  return std::unique_ptr<Stage>(new FillMissingStage(op, ctx, ctx.last_slice_ms));
+}
+std::unique_ptr<Stage> MakeTotalStage(const Operator& op, ExecContext& ctx) {
+  return std::make_unique<TotalStage>(op, ctx);
+}
+std::unique_ptr<Stage> MakeLogReduceStage(const Operator& op, ExecContext& ctx) {
+  return std::make_unique<LogReduceStage>(op, ctx);
+}
+
+}  // namespace cairn::query

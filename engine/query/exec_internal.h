@@ -1,0 +1,179 @@
+#pragma once
+// Internals shared by the planner and the operators of engine/query. Not a public header.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "engine/query/ast.h"
+#include "engine/query/query.h"
+#include "engine/query/regex_internal.h"
+#include "engine/query/value.h"
+
+namespace cairn::query {
+
+// System fields read from the event row or its source (docs/query-language.md "Built-in fields").
+enum class Builtin : uint8_t {
+  kNone,
+  kRaw, kMessageTime, kSourceCategory, kSourceName, kSourceHost, kSource, kCollector, kSize,
+  kFormat, kMessageCount,
+  kColumn,  // a typed column of the events table
+};
+
+// Field names, case-insensitive (spec §1.3): lower-cased key -> id; first spelling is displayed.
+class FieldRegistry {
+ public:
+  FieldRegistry();
+  int Intern(std::string_view name);
+  int Find(std::string_view name) const;  // -1 when unknown
+  const std::string& Display(int id) const { return display_[static_cast<size_t>(id)]; }
+  void SetDisplay(int id, std::string name) { display_[static_cast<size_t>(id)] = std::move(name); }
+  Builtin builtin(int id) const {
+    return static_cast<size_t>(id) < builtin_.size() ? builtin_[static_cast<size_t>(id)] : Builtin::kNone;
+  }
+  // For kColumn builtins: the SQL column name.
+  const std::string& column(int id) const { return column_[static_cast<size_t>(id)]; }
+  size_t size() const { return display_.size(); }
+  size_t builtin_count() const { return builtin_count_; }
+  // Every builtin id that has been referenced by Intern since construction.
+  const std::vector<bool>& referenced() const { return referenced_; }
+  void Alias(std::string_view alias, int id) { by_key_[std::string(alias)] = id; }
+
+ private:
+  std::unordered_map<std::string, int> by_key_;
+  std::vector<std::string> display_;
+  std::vector<Builtin> builtin_;
+  std::vector<std::string> column_;
+  std::vector<bool> referenced_;
+  size_t builtin_count_ = 0;
+};
+
+// One event as read from SQLite; values of builtin fields indexed by field id (< builtin_count).
+struct BaseEvent {
+  int64_t id = 0;
+  int64_t ts = 0;
+  int64_t source_id = 0;
+  std::vector<Value> values;
+};
+
+struct Slot {
+  Value value;
+  bool set = false;
+};
+
+// A record (event) or a row (aggregate output). Field slots are indexed by field id.
+struct Record {
+  const BaseEvent* base = nullptr;
+  std::shared_ptr<BaseEvent> owned;  // shared: copies of a buffered record share one base event
+  std::vector<Slot> slots;
+
+  const Value& Get(int id) const {
+    static const Value kNull;
+    if (id < 0) return kNull;
+    size_t i = static_cast<size_t>(id);
+    if (i < slots.size() && slots[i].set) return slots[i].value;
+    if (base && i < base->values.size()) return base->values[i];
+    return kNull;
+  }
+  bool Has(int id) const {
+    size_t i = static_cast<size_t>(id);
+    return id >= 0 && i < slots.size() && slots[i].set;
+  }
+  Slot& At(int id) {
+    size_t i = static_cast<size_t>(id);
+    if (i >= slots.size()) slots.resize(i + 1);
+    return slots[i];
+  }
+  void Set(int id, Value v) {
+    Slot& s = At(id);
+    s.value = std::move(v);
+    s.set = true;
+  }
+  void SetString(int id, std::string_view text) {
+    Slot& s = At(id);
+    s.value.SetString(text);
+    s.set = true;
+  }
+  // Detaches from the SQLite row buffer so the record can be kept.
+  void Own() {
+    if (base && !owned) {
+      owned = std::make_shared<BaseEvent>(*base);
+      base = owned.get();
+    }
+  }
+};
+
+struct ExecContext {
+  FieldRegistry fields;
+  QueryOptions options;
+  std::vector<std::string> notices;
+  std::string geo_db;
+  bool stop = false;  // a limit is satisfied and nothing before it needs more input
+  std::optional<std::pair<TimeMs, TimeMs>> range;  // search range for buckets / fillmissing
+  int64_t last_slice_ms = 0;                       // size of the most recent timeslice op
+};
+
+// ---- expressions (eval.cc) ----
+
+// Resolves field names in an expression to ids (Expr::value.int of kField holds the id after this
+// call; stored in Expr::op as text to keep Expr simple). Compiles glob patterns.
+void ResolveExpr(Expr& e, FieldRegistry& fields);
+Value Eval(const Expr& e, const Record& r);
+bool Truthy(const Value& v);
+// Spec §6.2 comparisons; false when either side is null.
+bool CompareEq(const Value& a, const Value& b);
+// -1/0/1 or nullopt when not comparable (mixed numeric/non-numeric).
+std::optional<int> CompareOrder(const Value& a, const Value& b);
+// Sort order of spec §15.2 (numbers numerically before strings; nulls handled by the caller).
+int SortCompare(const Value& a, const Value& b);
+// Anchored glob with '*' (and '?' when question is true).
+bool GlobMatch(std::string_view pattern, std::string_view text, bool caseless, bool question);
+
+// ---- keyword scope (scope.cc) ----
+
+class ScopeMatcher;
+struct SourceInfo {
+  std::vector<std::string> categories;
+  std::string name;
+  std::string path;
+  std::string host;
+  std::string format;
+};
+
+struct ScopePlan {
+  std::string where_sql;          // condition on alias e (empty: no constraint)
+  std::vector<std::string> params;
+  bool needs_raw = false;         // exact check needs raw
+  bool needs_host = false;        // _sourceHost predicate needs events.host
+  bool used_fts = false;
+};
+
+class ScopeMatcher {
+ public:
+  // Compiles the scope; sources is the case's sources by id.
+  static Result<std::unique_ptr<ScopeMatcher>> Create(const ScopeNode& scope,
+                                                      const std::unordered_map<int64_t, SourceInfo>* sources,
+                                                      std::string_view query_text);
+  ~ScopeMatcher();
+  const ScopePlan& plan() const { return plan_; }
+  bool trivial() const;
+  // Exact check (§2.2) of an event: raw text, source id, event host (may be empty).
+  bool Matches(std::string_view raw, int64_t source_id, std::string_view event_host) const;
+
+ private:
+  ScopeMatcher() = default;
+  struct Node;
+  std::unique_ptr<Node> root_;
+  ScopePlan plan_;
+  const std::unordered_map<int64_t, SourceInfo>* sources_ = nullptr;
+  bool Eval(const Node& n, std::string_view raw, int64_t source_id, std::string_view host) const;
+};
+
+// Compiles one keyword (bare term or phrase) to its case-insensitive matcher (spec §2.2).
+Result<std::shared_ptr<CompiledRegex>> CompileKeyword(std::string_view text, bool phrase);
+
+}  // namespace cairn::query

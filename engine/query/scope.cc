@@ -1,0 +1,332 @@
+// The keyword scope (spec §2): exact matching in C++ and the SQLite prefilter.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <functional>
+
+#include "engine/common/strings.h"
+#include "engine/query/exec_internal.h"
+#include "engine/query/parser.h"
+
+namespace cairn::query {
+
+namespace {
+
+bool IsTermChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+bool IsAsciiTermChar(unsigned char c) { return std::isalnum(c) || c == '_'; }
+
+constexpr const char* kTermClass = "[A-Za-z0-9_\\x80-\\xff]";
+
+void AppendEscaped(std::string* out, char c) {
+  if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
+    *out += c;
+  } else {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+    *out += buf;
+  }
+}
+
+// FTS5 query for a keyword: a phrase of its tokens when it has no wildcard; else the AND of the
+// tokens that are certainly whole (or prefix) terms. Empty when FTS cannot help.
+std::string FtsForKeyword(std::string_view text, bool phrase) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return "";
+  }
+  bool wild = !phrase && text.find_first_of("*?") != std::string_view::npos;
+  std::vector<std::string> tokens;
+  std::vector<bool> prefix;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!IsAsciiTermChar(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    size_t s = i;
+    while (i < text.size() && IsAsciiTermChar(static_cast<unsigned char>(text[i]))) ++i;
+    std::string tok = ToLower(text.substr(s, i - s));
+    if (!wild) {
+      tokens.push_back(tok);
+      prefix.push_back(false);
+      continue;
+    }
+    bool before_wild = s > 0 && (text[s - 1] == '*' || text[s - 1] == '?');
+    bool after_char = i < text.size() ? text[i] : '\0';
+    bool after_wild = i < text.size() && (text[i] == '*' || text[i] == '?');
+    (void)after_char;
+    if (before_wild) continue;                      // "*456": only a suffix is known
+    if (after_wild && text[i] == '?') continue;     // "ab?": no whole-token knowledge
+    tokens.push_back(tok);
+    prefix.push_back(after_wild);
+  }
+  if (tokens.empty()) return "";
+  std::string out;
+  if (!wild) {
+    out = "\"";
+    for (size_t k = 0; k < tokens.size(); ++k) {
+      if (k) out += ' ';
+      out += tokens[k];
+    }
+    out += "\"";
+    return out;
+  }
+  for (size_t k = 0; k < tokens.size(); ++k) {
+    if (k) out += " AND ";
+    out += "\"" + tokens[k] + "\"";
+    if (prefix[k]) out += " *";
+  }
+  return tokens.size() > 1 ? "(" + out + ")" : out;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<CompiledRegex>> CompileKeyword(std::string_view text, bool phrase) {
+  std::string re;
+  auto term_or_wild = [&](char c) {
+    return IsTermChar(static_cast<unsigned char>(c)) || (!phrase && (c == '*' || c == '?'));
+  };
+  if (!text.empty() && term_or_wild(text.front())) re += "(?<![A-Za-z0-9_\\x80-\\xff])";
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (!phrase && c == '*') {
+      bool left = i > 0 && IsTermChar(static_cast<unsigned char>(text[i - 1]));
+      bool right = i + 1 < text.size() && IsTermChar(static_cast<unsigned char>(text[i + 1]));
+      re += kTermClass;
+      re += (left || right) ? "*" : "+";
+      continue;
+    }
+    if (!phrase && c == '?') {
+      re += kTermClass;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      while (i + 1 < text.size() && (text[i + 1] == ' ' || text[i + 1] == '\t' || text[i + 1] == '\n' ||
+                                     text[i + 1] == '\r')) {
+        ++i;
+      }
+      re += "\\s+";
+      continue;
+    }
+    AppendEscaped(&re, c);
+  }
+  if (!text.empty() && term_or_wild(text.back())) re += "(?![A-Za-z0-9_\\x80-\\xff])";
+  CompiledRegex::Options opts;
+  opts.caseless = true;
+  return CompiledRegex::Compile(re, opts);
+}
+
+struct ScopeMatcher::Node {
+  ScopeNode::Kind kind = ScopeNode::Kind::kAll;
+  std::vector<std::unique_ptr<Node>> children;
+  std::shared_ptr<CompiledRegex> regex;
+  std::string meta_name;
+  std::string meta_value;
+  bool meta_quoted = false;
+  // source id -> match, for metadata predicates not depending on the event
+  std::unordered_map<int64_t, bool> by_source;
+};
+
+ScopeMatcher::~ScopeMatcher() = default;
+
+namespace {
+
+bool MetaMatches(const std::string& pattern, bool quoted, std::string_view value) {
+  if (quoted) return EqualsIgnoreCase(pattern, value);
+  return GlobMatch(pattern, value, true, true);
+}
+
+bool SourceMeta(const std::string& name, const std::string& pattern, bool quoted, const SourceInfo& s) {
+  if (name == "_sourcecategory") {
+    return std::any_of(s.categories.begin(), s.categories.end(),
+                       [&](const std::string& c) { return MetaMatches(pattern, quoted, c); });
+  }
+  if (name == "_sourcename") return MetaMatches(pattern, quoted, s.name.empty() ? s.path : s.name);
+  if (name == "_source") return MetaMatches(pattern, quoted, s.name.empty() ? s.path : s.name);
+  if (name == "_collector") return MetaMatches(pattern, quoted, "local");
+  if (name == "_sourcehost") return !s.host.empty() && MetaMatches(pattern, quoted, s.host);
+  return false;  // _index, _view: no such metadata in a case
+}
+
+struct SqlFrag {
+  bool pure_fts = false;  // expressible as one FTS5 MATCH expression (in fts)
+  std::string fts;
+  std::string sql;        // otherwise a SQL condition; empty = no constraint
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
+    const ScopeNode& scope, const std::unordered_map<int64_t, SourceInfo>* sources,
+    std::string_view query_text) {
+  std::unique_ptr<ScopeMatcher> m(new ScopeMatcher());
+  m->sources_ = sources;
+  // Build nodes.
+  std::function<Result<std::unique_ptr<Node>>(const ScopeNode&)> build =
+      [&](const ScopeNode& s) -> Result<std::unique_ptr<Node>> {
+    auto n = std::make_unique<Node>();
+    n->kind = s.kind;
+    switch (s.kind) {
+      case ScopeNode::Kind::kTerm:
+      case ScopeNode::Kind::kPhrase: {
+        auto re = CompileKeyword(s.text, s.kind == ScopeNode::Kind::kPhrase);
+        if (!re.ok()) {
+          return std::move(Error::Parse("cannot use keyword '" + s.text + "': " + re.error().message())
+                               .WithSpan(SpanAt(query_text, s.span.offset, s.span.length)));
+        }
+        n->regex = std::move(re).value();
+        m->plan_.needs_raw = true;
+        break;
+      }
+      case ScopeNode::Kind::kMeta:
+        n->meta_name = s.meta_name;
+        n->meta_value = s.text;
+        n->meta_quoted = s.meta_quoted;
+        if (s.meta_name == "_sourcehost") m->plan_.needs_host = true;
+        for (const auto& [id, info] : *sources) {
+          n->by_source[id] = SourceMeta(s.meta_name, s.text, s.meta_quoted, info);
+        }
+        break;
+      default:
+        for (const auto& c : s.children) {
+          CAIRN_ASSIGN_OR_RETURN(auto child, build(c));
+          n->children.push_back(std::move(child));
+        }
+    }
+    return n;
+  };
+  CAIRN_ASSIGN_OR_RETURN(m->root_, build(scope));
+
+  // SQL prefilter (a superset of the exact matches).
+  std::vector<std::string>& params = m->plan_.params;
+  bool used_fts = false;
+  std::function<SqlFrag(const ScopeNode&)> frag = [&](const ScopeNode& s) -> SqlFrag {
+    SqlFrag f;
+    switch (s.kind) {
+      case ScopeNode::Kind::kAll: return f;
+      case ScopeNode::Kind::kTerm:
+      case ScopeNode::Kind::kPhrase: {
+        std::string fts = FtsForKeyword(s.text, s.kind == ScopeNode::Kind::kPhrase);
+        if (!fts.empty()) {
+          f.pure_fts = true;
+          f.fts = fts;
+        }
+        return f;
+      }
+      case ScopeNode::Kind::kMeta: {
+        if (s.meta_name == "_sourcehost") return f;
+        std::string ids;
+        for (const auto& [id, info] : *sources) {
+          if (SourceMeta(s.meta_name, s.text, s.meta_quoted, info)) {
+            if (!ids.empty()) ids += ",";
+            ids += std::to_string(id);
+          }
+        }
+        f.sql = ids.empty() ? "0" : "e.source_id IN (" + ids + ")";
+        return f;
+      }
+      case ScopeNode::Kind::kNot: {
+        const ScopeNode& c = s.children[0];
+        if (c.kind == ScopeNode::Kind::kMeta && c.meta_name != "_sourcehost") {
+          SqlFrag inner = frag(c);
+          f.sql = "NOT (" + inner.sql + ")";
+        }
+        return f;
+      }
+      case ScopeNode::Kind::kAnd: {
+        std::vector<std::string> fts, sql;
+        for (const auto& c : s.children) {
+          SqlFrag cf = frag(c);
+          if (cf.pure_fts) fts.push_back(cf.fts);
+          else if (!cf.sql.empty()) sql.push_back(cf.sql);
+        }
+        if (sql.empty() && !fts.empty()) {
+          f.pure_fts = true;
+          f.fts = fts.size() == 1 ? fts[0] : "(" + Join(fts, " AND ") + ")";
+          return f;
+        }
+        if (!fts.empty()) {
+          params.push_back(Join(fts, " AND "));
+          used_fts = true;
+          sql.push_back("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)");
+        }
+        if (!sql.empty()) f.sql = "(" + Join(sql, " AND ") + ")";
+        return f;
+      }
+      case ScopeNode::Kind::kOr: {
+        std::vector<SqlFrag> parts;
+        for (const auto& c : s.children) {
+          SqlFrag cf = frag(c);
+          if (!cf.pure_fts && cf.sql.empty()) return SqlFrag{};  // one side unconstrained
+          parts.push_back(cf);
+        }
+        bool all_fts = std::all_of(parts.begin(), parts.end(), [](const SqlFrag& p) { return p.pure_fts; });
+        if (all_fts) {
+          std::vector<std::string> fts;
+          for (auto& p : parts) fts.push_back(p.fts);
+          f.pure_fts = true;
+          f.fts = "(" + Join(fts, " OR ") + ")";
+          return f;
+        }
+        std::vector<std::string> sql;
+        for (auto& p : parts) {
+          if (p.pure_fts) {
+            params.push_back(p.fts);
+            used_fts = true;
+            sql.push_back("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)");
+          } else {
+            sql.push_back(p.sql);
+          }
+        }
+        f.sql = "(" + Join(sql, " OR ") + ")";
+        return f;
+      }
+    }
+    return f;
+  };
+  SqlFrag top = frag(scope);
+  if (top.pure_fts) {
+    params.push_back(top.fts);
+    used_fts = true;
+    m->plan_.where_sql = "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)";
+  } else {
+    m->plan_.where_sql = top.sql;
+  }
+  m->plan_.used_fts = used_fts;
+  return m;
+}
+
+bool ScopeMatcher::trivial() const { return root_->kind == ScopeNode::Kind::kAll; }
+
+bool ScopeMatcher::Matches(std::string_view raw, int64_t source_id, std::string_view host) const {
+  return Eval(*root_, raw, source_id, host);
+}
+
+bool ScopeMatcher::Eval(const Node& n, std::string_view raw, int64_t source_id,
+                        std::string_view host) const {
+  switch (n.kind) {
+    case ScopeNode::Kind::kAll: return true;
+    case ScopeNode::Kind::kTerm:
+    case ScopeNode::Kind::kPhrase: return n.regex->Matches(raw);
+    case ScopeNode::Kind::kMeta: {
+      if (n.meta_name == "_sourcehost" && !host.empty()) {
+        return MetaMatches(n.meta_value, n.meta_quoted, host);
+      }
+      auto it = n.by_source.find(source_id);
+      return it != n.by_source.end() && it->second;
+    }
+    case ScopeNode::Kind::kNot: return !Eval(*n.children[0], raw, source_id, host);
+    case ScopeNode::Kind::kAnd:
+      for (const auto& c : n.children) {
+        if (!Eval(*c, raw, source_id, host)) return false;
+      }
+      return true;
+    case ScopeNode::Kind::kOr:
+      for (const auto& c : n.children) {
+        if (Eval(*c, raw, source_id, host)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+}  // namespace cairn::query

@@ -1,0 +1,809 @@
+// Record operators (parse, parse regex, json, where, assign, timeslice, lookup/geoip, fields,
+// limit) and the output stage.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/common/strings.h"
+#include "engine/geo/geo_db.h"
+#include "engine/query/parser.h"
+#include "engine/query/stages_internal.h"
+
+namespace cairn::query {
+
+void AddColumn(Shape* shape, int id) {
+  if (std::find(shape->cols.begin(), shape->cols.end(), id) == shape->cols.end()) {
+    shape->cols.push_back(id);
+  }
+}
+
+namespace {
+
+// Forwards the shape with `created` added.
+class StreamingStage : public Stage {
+ public:
+  Status Begin(const Shape& in) override {
+    Shape out = in;
+    for (int id : created_) AddColumn(&out, id);
+    return next_->Begin(out);
+  }
+  bool OrderInsensitive() const override { return true; }
+
+ protected:
+  std::vector<int> created_;
+};
+
+std::string RegexEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
+      out += c;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// ---- parse (anchor) ----------------------------------------------------------------------
+
+class ParseStage final : public StreamingStage {
+ public:
+  ParseStage(int input, std::vector<int> outputs, std::shared_ptr<CompiledRegex> re, bool nodrop)
+      : input_(input), outputs_(std::move(outputs)), re_(std::move(re)), nodrop_(nodrop) {
+    created_ = outputs_;
+  }
+  Status Push(Record& r) override {
+    const Value& v = r.Get(input_);
+    bool matched = false;
+    if (!v.is_null()) {
+      if (v.is_string()) {
+        matched = re_->Search(v.str(), 0, &groups_);
+        if (matched) Assign(r, v.str());
+      } else {
+        std::string text = v.ToText();
+        matched = re_->Search(text, 0, &groups_);
+        if (matched) Assign(r, text);
+      }
+    }
+    if (!matched) {
+      if (!nodrop_) return Ok();
+      for (int id : outputs_) {
+        if (!r.Has(id)) r.Set(id, Value::Null());
+      }
+    }
+    return next_->Push(r);
+  }
+
+ private:
+  void Assign(Record& r, std::string_view text) {
+    // text may alias a slot that we overwrite: copy captures first when the input is an output.
+    bool alias = std::find(outputs_.begin(), outputs_.end(), input_) != outputs_.end();
+    if (alias) {
+      std::vector<std::string> caps;
+      for (size_t k = 0; k < outputs_.size(); ++k) {
+        auto [b, e] = groups_[k + 1];
+        caps.emplace_back(b == std::string_view::npos ? "" : text.substr(b, e - b));
+      }
+      for (size_t k = 0; k < outputs_.size(); ++k) r.SetString(outputs_[k], caps[k]);
+      return;
+    }
+    for (size_t k = 0; k < outputs_.size(); ++k) {
+      auto [b, e] = groups_[k + 1];
+      if (b == std::string_view::npos) r.Set(outputs_[k], Value::Null());
+      else r.SetString(outputs_[k], text.substr(b, e - b));
+    }
+  }
+  int input_;
+  std::vector<int> outputs_;
+  std::shared_ptr<CompiledRegex> re_;
+  bool nodrop_;
+  std::vector<std::pair<size_t, size_t>> groups_;
+};
+
+// ---- parse regex -------------------------------------------------------------------------
+
+class RegexStage final : public StreamingStage {
+ public:
+  RegexStage(int input, std::vector<int> outputs, std::vector<int> group_numbers,
+             std::shared_ptr<CompiledRegex> re, bool nodrop, bool multi)
+      : input_(input), outputs_(std::move(outputs)), numbers_(std::move(group_numbers)),
+        re_(std::move(re)), nodrop_(nodrop), multi_(multi) {
+    created_ = outputs_;
+  }
+  Status Push(Record& r) override {
+    const Value& v = r.Get(input_);
+    std::string text = v.is_null() ? std::string() : v.ToText();
+    if (v.is_null() || !re_->Search(text, 0, &groups_)) {
+      if (!nodrop_) return Ok();
+      for (int id : outputs_) {
+        if (!r.Has(id)) r.Set(id, Value::Null());
+      }
+      return next_->Push(r);
+    }
+    if (!multi_) {
+      Assign(r, text);
+      return next_->Push(r);
+    }
+    size_t start = 0;
+    while (start <= text.size() && re_->Search(text, start, &groups_)) {
+      Record copy = r;
+      Assign(copy, text);
+      CAIRN_TRY(next_->Push(copy));
+      size_t end = groups_[0].second;
+      start = end > groups_[0].first ? end : end + 1;
+    }
+    return Ok();
+  }
+
+ private:
+  void Assign(Record& r, const std::string& text) {
+    for (size_t k = 0; k < outputs_.size(); ++k) {
+      auto [b, e] = groups_[static_cast<size_t>(numbers_[k])];
+      if (b == std::string_view::npos) r.Set(outputs_[k], Value::Null());
+      else r.SetString(outputs_[k], std::string_view(text).substr(b, e - b));
+    }
+  }
+  int input_;
+  std::vector<int> outputs_;
+  std::vector<int> numbers_;
+  std::shared_ptr<CompiledRegex> re_;
+  bool nodrop_;
+  bool multi_;
+  std::vector<std::pair<size_t, size_t>> groups_;
+};
+
+// ---- json --------------------------------------------------------------------------------
+
+using Json = nlohmann::json;
+
+Value JsonToValue(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null: return Value::Null();
+    case Json::value_t::string: return Value::String(j.get<std::string>());
+    case Json::value_t::boolean: return Value::String(j.get<bool>() ? "true" : "false");
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: return Value::String(j.dump());
+    default: return Value::String(j.dump());
+  }
+}
+
+// Finds the JSON value in text: the whole (trimmed) text, else scanning back from the end for a
+// closing bracket and its opening partner (spec §5.3).
+bool LocateJson(std::string_view text, Json* out) {
+  std::string_view t = Trim(text);
+  if (!t.empty() && (t.front() == '{' || t.front() == '[')) {
+    *out = Json::parse(t.begin(), t.end(), nullptr, false);
+    if (!out->is_discarded()) return true;
+  }
+  size_t end = t.size();
+  int attempts = 0;
+  while (end > 0 && attempts < 8) {
+    size_t close = t.find_last_of("}]", end - 1);
+    if (close == std::string_view::npos) return false;
+    char closer = t[close];
+    char opener = closer == '}' ? '{' : '[';
+    // Find the matching opener scanning backwards with a string-aware counter.
+    int depth = 0;
+    bool in_string = false;
+    size_t open = std::string_view::npos;
+    for (size_t i = close + 1; i-- > 0;) {
+      char c = t[i];
+      if (in_string) {
+        if (c == '"') {
+          size_t bs = 0;
+          for (size_t k = i; k-- > 0 && t[k] == '\\';) ++bs;
+          if (bs % 2 == 0) in_string = false;
+        }
+        continue;
+      }
+      if (c == '"') {
+        in_string = true;
+      } else if (c == closer) {
+        ++depth;
+      } else if (c == opener) {
+        if (--depth == 0) {
+          open = i;
+          break;
+        }
+      }
+    }
+    ++attempts;
+    if (open != std::string_view::npos) {
+      std::string_view blob = t.substr(open, close - open + 1);
+      *out = Json::parse(blob.begin(), blob.end(), nullptr, false);
+      if (!out->is_discarded()) return true;
+    }
+    end = close;
+  }
+  return false;
+}
+
+struct FlatField {
+  std::string path;
+  Value value;
+};
+
+void Flatten(const Json& j, const std::string& prefix, int depth, int maxdepth, bool extract_arrays,
+             std::vector<FlatField>* out) {
+  auto leaf = [&](const Json& v, const std::string& path) { out->push_back({path, JsonToValue(v)}); };
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      std::string key = it.key();
+      std::replace(key.begin(), key.end(), ' ', '_');
+      std::string path = prefix.empty() ? key : prefix + "." + key;
+      const Json& v = it.value();
+      bool container = v.is_object() || v.is_array();
+      if (container && (maxdepth == 0 || depth < maxdepth)) {
+        if (v.is_object()) {
+          if (v.empty()) leaf(v, path);
+          else Flatten(v, path, depth + 1, maxdepth, extract_arrays, out);
+        } else {
+          bool scalars = std::all_of(v.begin(), v.end(), [](const Json& e) { return !e.is_structured(); });
+          if (v.empty() || (scalars && !extract_arrays)) {
+            leaf(v, path);
+          } else {
+            for (size_t i = 0; i < v.size(); ++i) {
+              std::string ip = path + "[" + std::to_string(i) + "]";
+              const Json& e = v[i];
+              if (e.is_object() && (maxdepth == 0 || depth + 1 < maxdepth)) {
+                Flatten(e, ip, depth + 1, maxdepth, extract_arrays, out);
+              } else {
+                leaf(e, ip);
+              }
+            }
+          }
+        }
+      } else {
+        leaf(v, path);
+      }
+    }
+  }
+}
+
+// JSONPath-like lookup for explicit keys (case-sensitive): a.b, a[1], a[*].b, ['x.y'], $.a
+bool JsonPath(const Json& root, std::string_view path, Json* out) {
+  std::vector<const Json*> current = {&root};
+  size_t i = 0;
+  if (!path.empty() && path[0] == '$') ++i;
+  bool wildcard_used = false;
+  while (i < path.size()) {
+    std::vector<const Json*> next;
+    if (path[i] == '.') {
+      ++i;
+      continue;
+    }
+    if (path[i] == '[') {
+      size_t close = path.find(']', i);
+      if (close == std::string_view::npos) return false;
+      std::string_view inside = path.substr(i + 1, close - i - 1);
+      i = close + 1;
+      if (inside == "*") {
+        wildcard_used = true;
+        for (const Json* c : current) {
+          if (c->is_array()) for (const auto& e : *c) next.push_back(&e);
+        }
+      } else if (!inside.empty() && (inside.front() == '\'' || inside.front() == '"')) {
+        std::string key(inside.substr(1, inside.size() >= 2 ? inside.size() - 2 : 0));
+        for (const Json* c : current) {
+          if (c->is_object() && c->contains(key)) next.push_back(&(*c)[key]);
+        }
+      } else {
+        auto idx = ParseNumber(inside);
+        if (!idx || !idx->is_int()) return false;
+        for (const Json* c : current) {
+          if (c->is_array()) {
+            int64_t k = idx->int_value();
+            if (k < 0) k += static_cast<int64_t>(c->size());
+            if (k >= 0 && static_cast<size_t>(k) < c->size()) next.push_back(&(*c)[static_cast<size_t>(k)]);
+          }
+        }
+      }
+    } else {
+      size_t e = i;
+      while (e < path.size() && path[e] != '.' && path[e] != '[') ++e;
+      std::string key(path.substr(i, e - i));
+      i = e;
+      for (const Json* c : current) {
+        if (c->is_object()) {
+          auto it = c->find(key);
+          if (it != c->end()) next.push_back(&*it);
+        }
+      }
+    }
+    current = std::move(next);
+    if (current.empty()) return false;
+  }
+  if (wildcard_used) {
+    Json arr = Json::array();
+    for (const Json* c : current) arr.push_back(*c);
+    *out = arr;
+  } else {
+    *out = *current[0];
+  }
+  return true;
+}
+
+class JsonStage final : public StreamingStage {
+ public:
+  JsonStage(const Operator& op, ExecContext& ctx, int input, std::vector<int> key_ids)
+      : op_(op), ctx_(ctx), input_(input), key_ids_(std::move(key_ids)) {
+    created_ = key_ids_;
+    key_set_.insert(key_ids_.begin(), key_ids_.end());
+    if (op_.json_auto) {
+      for (const auto& k : op_.keys) key_lower_.push_back(ToLower(k));
+    }
+  }
+  bool OrderInsensitive() const override { return true; }
+
+  Status Push(Record& r) override {
+    const Value& v = r.Get(input_);
+    Json doc;
+    bool ok = !v.is_null() && LocateJson(v.is_string() ? std::string_view(v.str()) : std::string_view(), &doc);
+    if (!op_.json_auto) {
+      bool all = ok;
+      std::vector<Value> vals(op_.keys.size());
+      if (ok) {
+        for (size_t k = 0; k < op_.keys.size(); ++k) {
+          Json found;
+          if (JsonPath(doc, op_.keys[k], &found)) vals[k] = JsonToValue(found);
+          else all = false;
+        }
+      }
+      if (!all && !op_.nodrop) return Ok();
+      for (size_t k = 0; k < key_ids_.size(); ++k) r.Set(key_ids_[k], std::move(vals[k]));
+      return next_->Push(r);
+    }
+    // json auto: never drops.
+    for (int id : key_ids_) r.Set(id, Value::Null());
+    if (ok) {
+      flat_.clear();
+      Flatten(doc, "", 1, op_.maxdepth, op_.extract_arrays, &flat_);
+      size_t auto_count = 0;
+      for (auto& f : flat_) {
+        // referenced keys (case-insensitive path match)
+        bool referenced = false;
+        if (!key_lower_.empty()) {
+          std::string lower = ToLower(f.path);
+          for (size_t k = 0; k < key_lower_.size(); ++k) {
+            if (lower == key_lower_[k]) {
+              r.Set(key_ids_[k], f.value);
+              referenced = true;
+            }
+          }
+        }
+        if (referenced || op_.refonly) continue;
+        if (auto_count >= 100) continue;
+        ++auto_count;
+        int id = ctx_.fields.Intern(f.path);
+        if (static_cast<size_t>(id) < ctx_.fields.builtin_count()) continue;  // never shadow system fields
+        r.Set(id, std::move(f.value));
+      }
+    }
+    return next_->Push(r);
+  }
+
+ private:
+  Operator op_;
+  ExecContext& ctx_;
+  int input_;
+  std::vector<int> key_ids_;
+  std::unordered_set<int> key_set_;
+  std::vector<std::string> key_lower_;
+  std::vector<FlatField> flat_;
+};
+
+// ---- where -------------------------------------------------------------------------------
+
+class WhereStage final : public StreamingStage {
+ public:
+  WhereStage(Operator op, ExecContext& ctx) : op_(std::move(op)), ctx_(ctx) {
+    ResolveExpr(op_.expr, ctx_.fields);
+    const Expr& e = op_.expr;
+    // field = "literal": remember the values seen, for the hint when nothing matches.
+    if (e.kind == Expr::Kind::kBinary && e.op == "=") {
+      const Expr* f = nullptr;
+      const Expr* lit = nullptr;
+      if (e.args[0].kind == Expr::Kind::kField && e.args[1].kind == Expr::Kind::kLiteral) {
+        f = &e.args[0];
+        lit = &e.args[1];
+      } else if (e.args[1].kind == Expr::Kind::kField && e.args[0].kind == Expr::Kind::kLiteral) {
+        f = &e.args[1];
+        lit = &e.args[0];
+      }
+      if (f && lit && lit->value.is_string()) {
+        hint_field_ = f->field_id;
+        hint_name_ = f->name;
+        hint_literal_ = lit->value.str();
+      }
+    }
+  }
+  Status Push(Record& r) override {
+    if (hint_field_ >= 0) {
+      const Value& v = r.Get(hint_field_);
+      if (!v.is_null() && (seen_.size() < 10000 || seen_.count(v.ToText()))) ++seen_[v.ToText()];
+    }
+    if (!Truthy(Eval(op_.expr, r))) return Ok();
+    ++passed_;
+    return next_->Push(r);
+  }
+  Status Finish() override {
+    if (hint_field_ >= 0 && passed_ == 0 && !seen_.empty()) {
+      std::vector<std::pair<std::string, int64_t>> counts(seen_.begin(), seen_.end());
+      std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
+      std::string msg = hint_name_ + " has " + std::to_string(counts.size()) + " value" +
+                        (counts.size() == 1 ? "" : "s") + " in scope: ";
+      for (size_t k = 0; k < counts.size() && k < 10; ++k) {
+        if (k) msg += ", ";
+        msg += counts[k].first + " (" + WithThousands(counts[k].second) + ")";
+      }
+      if (counts.size() > 10) msg += ", ... (" + std::to_string(counts.size() - 10) + " more)";
+      ctx_.notices.push_back(msg);
+      for (const auto& [value, n] : counts) {
+        if (EqualsIgnoreCase(value, hint_literal_)) {
+          ctx_.notices.push_back("'" + value + "' differs from \"" + hint_literal_ +
+                                 "\" only in letter case: where comparisons are case-sensitive");
+          break;
+        }
+      }
+    }
+    return next_->Finish();
+  }
+
+ private:
+  Operator op_;
+  ExecContext& ctx_;
+  int hint_field_ = -1;
+  std::string hint_name_;
+  std::string hint_literal_;
+  std::unordered_map<std::string, int64_t> seen_;
+  int64_t passed_ = 0;
+};
+
+// ---- assign ------------------------------------------------------------------------------
+
+class AssignStage final : public StreamingStage {
+ public:
+  AssignStage(Operator op, ExecContext& ctx) : op_(std::move(op)) {
+    ResolveExpr(op_.expr, ctx.fields);
+    target_ = ctx.fields.Intern(op_.target);
+    created_ = {target_};
+  }
+  Status Push(Record& r) override {
+    r.Set(target_, Eval(op_.expr, r));
+    return next_->Push(r);
+  }
+
+ private:
+  Operator op_;
+  int target_;
+};
+
+// ---- timeslice ---------------------------------------------------------------------------
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+class TimesliceStage final : public StreamingStage {
+ public:
+  TimesliceStage(int target, int end_field, int64_t size, int64_t tz_ms, bool single, int64_t single_start,
+                 int64_t single_end)
+      : target_(target), end_(end_field), size_(size), tz_ms_(tz_ms), single_(single),
+        single_start_(single_start), single_end_(single_end) {
+    created_ = {target_};
+  }
+  Status Push(Record& r) override {
+    if (!r.base) {
+      r.Set(target_, Value::Null());
+      r.Set(end_, Value::Null());
+      return next_->Push(r);
+    }
+    int64_t t = r.base->ts;
+    int64_t start = 0;
+    int64_t end = 0;
+    if (single_) {
+      start = single_start_;
+      end = single_end_;
+    } else {
+      constexpr int64_t kDay = 86400000;
+      // d/w buckets are aligned in the chosen time zone; weeks start on Monday (1970-01-05).
+      int64_t shift = 0;
+      if (size_ % kDay == 0) shift += tz_ms_;
+      if (size_ % (7 * kDay) == 0) shift -= 4 * kDay;
+      start = FloorDiv(t + shift, size_) * size_ - shift;
+      end = start + size_;
+    }
+    r.Set(target_, Value::Time(start));
+    r.Set(end_, Value::Time(end));
+    return next_->Push(r);
+  }
+
+ private:
+  int target_;
+  int end_;
+  int64_t size_;
+  int64_t tz_ms_;
+  bool single_;
+  int64_t single_start_;
+  int64_t single_end_;
+};
+
+// ---- geo ---------------------------------------------------------------------------------
+
+class GeoStage final : public StreamingStage {
+ public:
+  GeoStage(int ip_field, std::vector<LookupColumn> columns, const geo::GeoDb* db, ExecContext& ctx)
+      : ip_(ip_field), columns_(std::move(columns)), db_(db) {
+    for (auto& c : columns_) ids_.push_back(ctx.fields.Intern(c.alias));
+    created_ = ids_;
+  }
+  Status Push(Record& r) override {
+    const Value& v = r.Get(ip_);
+    const geo::Location* loc = nullptr;
+    if (v.is_string() && !v.str().empty()) {
+      auto it = cache_.find(v.str());
+      if (it == cache_.end()) {
+        if (cache_.size() > 200000) cache_.clear();
+        auto found = db_->Lookup(Trim(v.str()));
+        geo::Location l;
+        if (found.ok()) l = *found;
+        it = cache_.emplace(v.str(), std::move(l)).first;
+      }
+      if (it->second.found) loc = &it->second;
+    }
+    for (size_t k = 0; k < columns_.size(); ++k) r.Set(ids_[k], loc ? Field(*loc, columns_[k].name) : Value::Null());
+    return next_->Push(r);
+  }
+
+ private:
+  static Value Str(const std::string& s) { return s.empty() ? Value::Null() : Value::String(s); }
+  static Value Field(const geo::Location& l, const std::string& name) {
+    auto round5 = [](double d) { return Value::Double(std::round(d * 1e5) / 1e5); };
+    if (name == "latitude") return l.latitude ? round5(*l.latitude) : Value::Null();
+    if (name == "longitude") return l.longitude ? round5(*l.longitude) : Value::Null();
+    if (name == "country_code") return Str(l.country_code);
+    if (name == "country_name") return Str(l.country_name);
+    if (name == "continent") return Str(l.continent);
+    if (name == "region") return Str(l.region);
+    if (name == "state") return Str(l.state);
+    if (name == "city") return Str(l.city);
+    if (name == "postal_code") return Str(l.postal_code);
+    return Value::Null();
+  }
+  int ip_;
+  std::vector<LookupColumn> columns_;
+  std::vector<int> ids_;
+  const geo::GeoDb* db_;
+  std::unordered_map<std::string, geo::Location> cache_;
+};
+
+// ---- limit / fields ----------------------------------------------------------------------
+
+class LimitStage final : public Stage {
+ public:
+  LimitStage(int64_t n, ExecContext& ctx, bool can_stop) : n_(n), ctx_(ctx), can_stop_(can_stop) {}
+  Status Push(Record& r) override {
+    if (seen_ >= n_) return Ok();
+    ++seen_;
+    if (seen_ >= n_ && can_stop_) ctx_.stop = true;
+    return next_->Push(r);
+  }
+
+ private:
+  int64_t n_;
+  ExecContext& ctx_;
+  bool can_stop_;
+  int64_t seen_ = 0;
+};
+
+class FieldsStage final : public Stage {
+ public:
+  FieldsStage(const Operator& op, ExecContext& ctx) : deny_(op.deny), ctx_(ctx) {
+    for (const auto& n : op.names) ids_.push_back(ctx.fields.Intern(n));
+  }
+  bool OrderInsensitive() const override { return true; }
+  Status Begin(const Shape& in) override {
+    Shape out;
+    out.aggregated = in.aggregated;
+    if (deny_) {
+      for (int id : in.cols) {
+        if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) out.cols.push_back(id);
+      }
+      if (!in.aggregated) {
+        for (int id : ids_) {
+          const std::string& d = ctx_.fields.Display(id);
+          if (EqualsIgnoreCase(d, "_raw")) hide_raw_ = true;
+        }
+      }
+    } else if (in.aggregated) {
+      for (int id : ids_) {
+        if (std::find(in.cols.begin(), in.cols.end(), id) != in.cols.end()) out.cols.push_back(id);
+      }
+      // system (_-prefixed) columns always pass
+      for (int id : in.cols) {
+        if (!ctx_.fields.Display(id).empty() && ctx_.fields.Display(id)[0] == '_') AddColumn(&out, id);
+      }
+    } else {
+      out.cols = ids_;  // records: the named fields (typed columns included); _messageTime/_raw stay
+    }
+    return next_->Begin(out);
+  }
+  Status Push(Record& r) override {
+    if (deny_) {
+      for (int id : ids_) {
+        if (r.Has(id)) r.At(id).set = false;
+      }
+    }
+    return next_->Push(r);
+  }
+
+ private:
+  bool deny_;
+  ExecContext& ctx_;
+  std::vector<int> ids_;
+  bool hide_raw_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Stage>> MakeParseStage(const Operator& op, ExecContext& ctx) {
+  int input = ctx.fields.Intern(op.input_field.empty() ? "_raw" : op.input_field);
+  std::vector<int> outs;
+  for (const auto& n : op.names) outs.push_back(ctx.fields.Intern(n));
+  // L0 (.*?) L1 (.*?) ... Ln ; last capture greedy when Ln is empty.
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : op.pattern) {
+    if (c == '*') {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  std::string re;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    re += RegexEscape(parts[k]);
+    if (k + 1 < parts.size()) {
+      bool last = k + 2 == parts.size();
+      re += (last && parts.back().empty()) ? "(.*)" : "(.*?)";
+    }
+  }
+  CompiledRegex::Options o;
+  o.dotall = true;
+  o.caseless = ctx.options.parse_ignore_case;
+  CAIRN_ASSIGN_OR_RETURN(auto compiled, CompiledRegex::Compile(re, o));
+  return std::unique_ptr<Stage>(new ParseStage(input, std::move(outs), std::move(compiled), op.nodrop));
+}
+
+Result<std::unique_ptr<Stage>> MakeRegexStage(const Operator& op, ExecContext& ctx) {
+  int input = ctx.fields.Intern(op.input_field.empty() ? "_raw" : op.input_field);
+  CAIRN_ASSIGN_OR_RETURN(auto re, CompiledRegex::Compile(op.pattern, {}));
+  std::vector<int> outs, numbers;
+  for (const auto& [name, number] : re->named_groups()) {
+    outs.push_back(ctx.fields.Intern(name));
+    numbers.push_back(number);
+  }
+  return std::unique_ptr<Stage>(
+      new RegexStage(input, std::move(outs), std::move(numbers), std::move(re), op.nodrop, op.multi));
+}
+
+Result<std::unique_ptr<Stage>> MakeJsonStage(const Operator& op, ExecContext& ctx) {
+  int input = ctx.fields.Intern(op.input_field.empty() ? "_raw" : op.input_field);
+  std::vector<int> ids;
+  for (size_t k = 0; k < op.keys.size(); ++k) {
+    const std::string& name = k < op.names.size() ? op.names[k] : op.keys[k];
+    int id = ctx.fields.Intern(name);
+    ctx.fields.SetDisplay(id, name);
+    ids.push_back(id);
+  }
+  return std::unique_ptr<Stage>(new JsonStage(op, ctx, input, std::move(ids)));
+}
+
+std::unique_ptr<Stage> MakeWhereStage(Operator op, ExecContext& ctx) {
+  return std::make_unique<WhereStage>(std::move(op), ctx);
+}
+
+std::unique_ptr<Stage> MakeAssignStage(Operator op, ExecContext& ctx) {
+  return std::make_unique<AssignStage>(std::move(op), ctx);
+}
+
+std::unique_ptr<Stage> MakeTimesliceStage(const Operator& op, ExecContext& ctx) {
+  int target = ctx.fields.Intern(op.alias.empty() ? "_timeslice" : op.alias);
+  int end = ctx.fields.Intern("__timeslice_end");
+  int64_t size = op.slice_ms;
+  bool single = false;
+  int64_t s0 = 0, s1 = 0;
+  if (size == 0) {
+    static const int64_t kSizes[] = {1000, 5000, 10000, 15000, 30000, 60000, 300000, 600000,
+                                     900000, 1800000, 3600000, 7200000, 10800000, 21600000,
+                                     43200000, 86400000, 604800000};
+    int64_t range = ctx.range ? ctx.range->second - ctx.range->first + 1 : 1;
+    if (op.buckets > 0) {
+      size = kSizes[std::size(kSizes) - 1];
+      for (int64_t cand : kSizes) {
+        if ((range + cand - 1) / cand <= op.buckets) {
+          size = cand;
+          break;
+        }
+      }
+    } else {
+      single = true;
+      s0 = ctx.range ? ctx.range->first : 0;
+      s1 = ctx.range ? ctx.range->second + 1 : 0;
+      size = std::max<int64_t>(1, s1 - s0);
+    }
+  }
+  ctx.last_slice_ms = size;
+  return std::make_unique<TimesliceStage>(target, end, size,
+                                          static_cast<int64_t>(ctx.options.tz_offset_minutes) * 60000,
+                                          single, s0, s1);
+}
+
+std::unique_ptr<Stage> MakeLimitStage(int64_t n, ExecContext& ctx, bool can_stop) {
+  return std::make_unique<LimitStage>(n, ctx, can_stop);
+}
+
+std::unique_ptr<Stage> MakeFieldsStage(const Operator& op, ExecContext& ctx) {
+  return std::make_unique<FieldsStage>(op, ctx);
+}
+
+std::unique_ptr<Stage> MakeGeoStage(int ip_field, std::vector<LookupColumn> columns,
+                                    const geo::GeoDb* db, ExecContext& ctx) {
+  return std::make_unique<GeoStage>(ip_field, std::move(columns), db, ctx);
+}
+
+// ---- output ------------------------------------------------------------------------------
+
+OutputStage::OutputStage(ExecContext& ctx, RowSink& sink, QueryResult& result)
+    : ctx_(ctx), sink_(sink), result_(result) {}
+
+Status OutputStage::Begin(const Shape& in) {
+  ids_.clear();
+  result_.aggregated = in.aggregated;
+  if (in.aggregated) {
+    for (int id : in.cols) {
+      if (ctx_.fields.Display(id) == "__timeslice_end") continue;
+      ids_.push_back(id);
+    }
+  } else {
+    int mt = ctx_.fields.Intern("_messageTime");
+    int raw = ctx_.fields.Intern("_raw");
+    ids_.push_back(mt);
+    for (int id : in.cols) {
+      if (id == mt || id == raw || ctx_.fields.Display(id) == "__timeslice_end") continue;
+      ids_.push_back(id);
+    }
+    ids_.push_back(raw);
+  }
+  names_.clear();
+  for (int id : ids_) {
+    names_.push_back(ctx_.fields.Display(id));
+    bool seen = false;
+    for (const auto& c : result_.columns) {
+      if (EqualsIgnoreCase(c, names_.back())) seen = true;
+    }
+    if (!seen) result_.columns.push_back(names_.back());
+  }
+  return Ok();
+}
+
+Status OutputStage::Push(Record& r) {
+  values_.resize(ids_.size());
+  for (size_t k = 0; k < ids_.size(); ++k) values_[k] = r.Get(ids_[k]);
+  ++result_.stats.rows_out;
+  return sink_.OnRow(names_, values_);
+}
+
+}  // namespace cairn::query

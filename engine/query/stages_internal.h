@@ -1,0 +1,83 @@
+#pragma once
+// Physical operators ("stages") of the executor. Internal to engine/query.
+//
+// Stages form a chain. Begin(shape) announces the columns of the rows that follow; Push(record)
+// delivers one record/row; Finish() ends the stream. Streaming stages (parse, where, ...) work in
+// Push and forward; blocking stages (aggregates, sort, transpose, outlier, ...) collect in Push and
+// emit their rows from Finish, announcing their output shape first.
+
+#include <memory>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "engine/query/exec_internal.h"
+
+namespace cairn::geo {
+class GeoDb;
+}
+
+namespace cairn::query {
+
+struct Shape {
+  bool aggregated = false;
+  std::vector<int> cols;  // aggregated: the row columns; records: fields shown between
+                          // _messageTime and _raw
+};
+
+void AddColumn(Shape* shape, int id);
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual Status Begin(const Shape& in) { return next_->Begin(in); }
+  virtual Status Push(Record& r) = 0;
+  virtual Status Finish() { return next_->Finish(); }
+  // True when the stage's result does not depend on the order of its input records.
+  virtual bool OrderInsensitive() const { return false; }
+  virtual bool Blocking() const { return false; }
+
+  void set_next(Stage* next) { next_ = next; }
+
+ protected:
+  Stage* next_ = nullptr;
+};
+
+// Factories. `ctx` outlives the stages. Errors are kParse with spans (name checks done here).
+Result<std::unique_ptr<Stage>> MakeParseStage(const Operator& op, ExecContext& ctx);
+Result<std::unique_ptr<Stage>> MakeRegexStage(const Operator& op, ExecContext& ctx);
+Result<std::unique_ptr<Stage>> MakeJsonStage(const Operator& op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeWhereStage(Operator op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeAssignStage(Operator op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeTimesliceStage(const Operator& op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeAggregateStage(const Operator& op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeCountFrequentStage(const Operator& op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeSortStage(std::vector<SortKey> keys, ExecContext& ctx);
+std::unique_ptr<Stage> MakeLimitStage(int64_t n, ExecContext& ctx, bool can_stop);
+std::unique_ptr<Stage> MakeFieldsStage(const Operator& op, ExecContext& ctx);
+Result<std::unique_ptr<Stage>> MakeTransposeStage(const Operator& op, ExecContext& ctx);
+Result<std::unique_ptr<Stage>> MakeOutlierStage(const Operator& op, ExecContext& ctx);
+Result<std::unique_ptr<Stage>> MakeFillMissingStage(const Operator& op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeTotalStage(const Operator& op, ExecContext& ctx);
+std::unique_ptr<Stage> MakeLogReduceStage(const Operator& op, ExecContext& ctx);
+// ip_field: the field holding the address; columns: (geo name, output name).
+std::unique_ptr<Stage> MakeGeoStage(int ip_field, std::vector<LookupColumn> columns,
+                                    const geo::GeoDb* db, ExecContext& ctx);
+
+// The end of the chain: converts records/rows to values for the RowSink.
+class OutputStage final : public Stage {
+ public:
+  OutputStage(ExecContext& ctx, RowSink& sink, QueryResult& result);
+  Status Begin(const Shape& in) override;
+  Status Push(Record& r) override;
+  Status Finish() override { return Ok(); }
+
+ private:
+  ExecContext& ctx_;
+  RowSink& sink_;
+  QueryResult& result_;
+  std::vector<int> ids_;
+  std::vector<std::string> names_;
+  std::vector<Value> values_;
+};
+
+}  // namespace cairn::query

@@ -1,0 +1,98 @@
+#pragma once
+// A query value: null, string, int64, double or boolean (docs/query-language.md, "Values").
+// Integers may carry a "time" mark (epoch milliseconds: _messageTime, _timeslice) so that output
+// renders them as ISO-8601; arithmetic and comparison treat them as ordinary integers.
+// Values are small and copyable; strings are owned.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cairn::query {
+
+class Value {
+ public:
+  enum class Kind : uint8_t { kNull, kString, kInt, kDouble, kBool };
+
+  Value() = default;
+  static Value Null() { return Value(); }
+  static Value String(std::string s) {
+    Value v;
+    v.kind_ = Kind::kString;
+    v.str_ = std::move(s);
+    return v;
+  }
+  static Value Int(int64_t i) {
+    Value v;
+    v.kind_ = Kind::kInt;
+    v.int_ = i;
+    return v;
+  }
+  static Value Time(int64_t ms) {
+    Value v = Int(ms);
+    v.time_ = true;
+    return v;
+  }
+  static Value Double(double d) {
+    Value v;
+    v.kind_ = Kind::kDouble;
+    v.double_ = d;
+    return v;
+  }
+  static Value Bool(bool b) {
+    Value v;
+    v.kind_ = Kind::kBool;
+    v.bool_ = b;
+    return v;
+  }
+
+  Kind kind() const { return kind_; }
+  bool is_null() const { return kind_ == Kind::kNull; }
+  bool is_string() const { return kind_ == Kind::kString; }
+  bool is_int() const { return kind_ == Kind::kInt; }
+  bool is_double() const { return kind_ == Kind::kDouble; }
+  bool is_number() const { return kind_ == Kind::kInt || kind_ == Kind::kDouble; }
+  bool is_bool() const { return kind_ == Kind::kBool; }
+  bool is_time() const { return kind_ == Kind::kInt && time_; }
+
+  const std::string& str() const { return str_; }
+  int64_t int_value() const { return int_; }
+  double double_value() const { return double_; }
+  bool bool_value() const { return bool_; }
+
+  // Sets a string in place, reusing the buffer (hot loops).
+  void SetString(std::string_view s) {
+    kind_ = Kind::kString;
+    time_ = false;
+    str_.assign(s.data(), s.size());
+  }
+
+  // Number as double (int converted); 0 for non-numbers.
+  double AsDouble() const {
+    return kind_ == Kind::kInt ? static_cast<double>(int_) : (kind_ == Kind::kDouble ? double_ : 0);
+  }
+
+  // Textual form used for comparisons, group keys and csv output: strings as-is, integers in
+  // decimal (times too: raw milliseconds), doubles with up to 6 decimals, "true"/"false", "" for
+  // null.
+  std::string ToText() const;
+
+  bool operator==(const Value& o) const;
+
+ private:
+  Kind kind_ = Kind::kNull;
+  bool time_ = false;
+  bool bool_ = false;
+  int64_t int_ = 0;
+  double double_ = 0;
+  std::string str_;
+};
+
+// The [ENGINE] toNum coercion of the spec (§1.2): numbers as-is; strings that (trimmed) match
+// [+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)? become int64 (integral and in range) or double; anything
+// else is not numeric (nullopt).
+std::optional<Value> ToNum(const Value& v);
+std::optional<Value> ParseNumber(std::string_view text);
+
+}  // namespace cairn::query
