@@ -1,11 +1,14 @@
 #include "correlators/change_near_onset.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <unordered_map>
 
 #include "engine/common/strings.h"
+#include "correlators/format_internal.h"
+#include "correlators/register_all.h"
 
 namespace cairn::correlators {
 namespace {
@@ -237,6 +240,101 @@ Result<std::vector<ChangeCandidate>> FindChangesNearOnset(
     return x.id < y.id;
   });
   return out;
+}
+
+}  // namespace cairn::correlators
+
+namespace cairn::correlators {
+namespace {
+
+correlate::Severity SeverityOf(const ChangeCandidate& c) {
+  if (c.failed) return correlate::Severity::kLow;
+  if (c.dependency && c.disruptive) return correlate::Severity::kHigh;
+  if (c.dependency || c.disruptive) return correlate::Severity::kMedium;
+  return correlate::Severity::kLow;
+}
+
+std::string Sentence(const ChangeCandidate& c) {
+  std::string s = c.action + " by " + (c.actor.empty() ? std::string("an unknown actor") : c.actor);
+  if (!c.source_ip.empty()) s += " from " + c.source_ip;
+  s += " at " + internal::TimeText(c.time);
+  if (!c.target_key.empty()) s += " on access key " + c.target_key;
+  if (!c.target_user.empty()) s += (c.target_key.empty() ? " on user " : " of user ") + c.target_user;
+  if (!c.target.empty()) s += " on " + c.target;
+  if (!c.new_status.empty()) s += " (status " + c.new_status + ")";
+  s += ": " + Join(c.reasons, "; ") + ".";
+  return s;
+}
+
+class ChangeNearOnsetCorrelator final : public correlate::Correlator {
+ public:
+  std::string name() const override { return "change_near_onset"; }
+  std::string description() const override {
+    return "credential and permission changes shortly before an onset, ranked by proximity and by "
+           "whether they touched what the failing requests depended on";
+  }
+  Result<std::vector<correlate::Finding>> Run(const correlate::CorrelatorInput& input) const override {
+    correlate::ParamReader reader(input.params);
+    ChangeParams p;
+    CAIRN_ASSIGN_OR_RETURN(p.before_ms, reader.DurationMs("before", p.before_ms));
+    CAIRN_ASSIGN_OR_RETURN(p.after_ms, reader.DurationMs("after", p.after_ms));
+    CAIRN_ASSIGN_OR_RETURN(p.onset_bucket_ms, reader.DurationMs("bucket", p.onset_bucket_ms));
+    CAIRN_ASSIGN_OR_RETURN(p.include_failed, reader.Bool("include_failed", p.include_failed));
+    CAIRN_ASSIGN_OR_RETURN(std::optional<TimeMs> onset_param, reader.Time("onset"));
+    CAIRN_ASSIGN_OR_RETURN(int64_t limit, reader.Int("limit", 0, 0));
+    CAIRN_TRY(reader.Finish());
+    std::optional<TimeMs> onset = onset_param ? onset_param : input.onset;
+    if (!onset) {
+      return Error::InvalidArgument("change_near_onset needs an onset")
+          .WithHelp("pass `onset:` (for example ${spike.onset}) in the step's `with:`");
+    }
+    CAIRN_ASSIGN_OR_RETURN(std::vector<ChangeCandidate> changes,
+                           FindChangesNearOnset(input.events, *onset, input.dependencies, p));
+    if (limit > 0 && changes.size() > static_cast<size_t>(limit)) {
+      changes.resize(static_cast<size_t>(limit));
+    }
+    std::vector<correlate::Finding> findings;
+    for (const ChangeCandidate& c : changes) {
+      correlate::Finding f;
+      f.correlator = name();
+      f.kind = "change";
+      f.severity = SeverityOf(c);
+      f.score = c.score;
+      f.sentence = Sentence(c);
+      correlate::Evidence e;
+      e.id = c.id;
+      e.time = c.time;
+      e.source = c.source;
+      e.event_id = c.event_id;
+      e.note = c.action;
+      f.evidence.push_back(std::move(e));
+      f.fields = {{"id", std::to_string(c.id)},
+                  {"event_id", c.event_id},
+                  {"time", internal::TimeText(c.time)},
+                  {"offset_ms", std::to_string(c.offset_ms)},
+                  {"action", c.action},
+                  {"kind", ChangeKindName(c.kind)},
+                  {"actor", c.actor},
+                  {"actor_name", c.actor_name},
+                  {"source_ip", c.source_ip},
+                  {"target_key", c.target_key},
+                  {"target_user", c.target_user},
+                  {"target", c.target},
+                  {"new_status", c.new_status},
+                  {"failed", internal::BoolText(c.failed)},
+                  {"dependency", internal::BoolText(c.dependency)},
+                  {"disruptive", internal::BoolText(c.disruptive)},
+                  {"score", internal::Num(c.score)}};
+      findings.push_back(std::move(f));
+    }
+    return findings;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<correlate::Correlator> MakeChangeNearOnsetCorrelator() {
+  return std::make_unique<ChangeNearOnsetCorrelator>();
 }
 
 }  // namespace cairn::correlators

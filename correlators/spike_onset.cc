@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include "correlators/format_internal.h"
+#include "correlators/register_all.h"
 
 namespace cairn::correlators {
 namespace {
@@ -154,6 +156,84 @@ Result<std::vector<Spike>> FindSpikes(std::span<const correlate::SeriesPoint> se
     core = end;  // the loop's ++ moves past the spike
   }
   return spikes;
+}
+
+}  // namespace cairn::correlators
+
+namespace cairn::correlators {
+namespace {
+
+class SpikeOnsetCorrelator final : public correlate::Correlator {
+ public:
+  std::string name() const override { return "spike_onset"; }
+  std::string description() const override {
+    return "the minute a sustained spike of a count series begins (outlier-consistent), its end, "
+           "peak and total";
+  }
+  Result<std::vector<correlate::Finding>> Run(const correlate::CorrelatorInput& input) const override {
+    correlate::ParamReader reader(input.params);
+    SpikeParams p;
+    CAIRN_ASSIGN_OR_RETURN(p.bucket_ms, reader.DurationMs("bucket", p.bucket_ms));
+    CAIRN_ASSIGN_OR_RETURN(int64_t window, reader.Int("window", p.window, 2));
+    CAIRN_ASSIGN_OR_RETURN(p.threshold, reader.Double("threshold", p.threshold, 0));
+    CAIRN_ASSIGN_OR_RETURN(p.min_count, reader.Int("min_count", p.min_count, 1));
+    CAIRN_ASSIGN_OR_RETURN(int64_t duration, reader.Int("min_duration", p.min_duration, 1));
+    CAIRN_ASSIGN_OR_RETURN(int64_t lead_in, reader.Int("max_lead_in", p.max_lead_in, 0));
+    CAIRN_ASSIGN_OR_RETURN(int64_t quiet, reader.Int("quiet", p.quiet_buckets, 1));
+    CAIRN_ASSIGN_OR_RETURN(p.from, reader.Time("from"));
+    CAIRN_ASSIGN_OR_RETURN(p.to, reader.Time("to"));
+    CAIRN_TRY(reader.Finish());
+    constexpr int64_t kMaxSmall = 1'000'000;
+    p.window = static_cast<int>(std::min(window, kMaxSmall));
+    p.min_duration = static_cast<int>(std::min(duration, kMaxSmall));
+    p.max_lead_in = static_cast<int>(std::min(lead_in, kMaxSmall));
+    p.quiet_buckets = static_cast<int>(std::min(quiet, kMaxSmall));
+    CAIRN_ASSIGN_OR_RETURN(std::vector<Spike> spikes, FindSpikes(input.series, p));
+
+    std::vector<correlate::Finding> findings;
+    for (const Spike& s : spikes) {
+      correlate::Finding f;
+      f.correlator = name();
+      f.kind = "spike";
+      f.severity = correlate::Severity::kMedium;
+      f.score = static_cast<double>(s.total);
+      f.sentence = "A sustained spike began at " + internal::TimeText(s.onset) + ": " +
+                   std::to_string(s.total) + " in " + std::to_string(s.buckets) +
+                   " bucket(s), peak " + std::to_string(s.peak) + " at " +
+                   internal::TimeText(s.peak_minute) + ", against a baseline of " +
+                   internal::Num(s.baseline_mean) + " ± " + internal::Num(s.baseline_sd) + "; " +
+                   (s.ongoing ? "still elevated when the series ends at "
+                              : "last elevated bucket ") +
+                   internal::TimeText(s.end) + ".";
+      for (const correlate::SeriesPoint& point : s.context) {
+        correlate::Evidence e;
+        e.time = point.minute;
+        e.note = "count=" + std::to_string(point.count);
+        f.evidence.push_back(std::move(e));
+      }
+      f.fields = {{"onset", internal::TimeText(s.onset)},
+                  {"onset_ms", std::to_string(s.onset)},
+                  {"core", internal::TimeText(s.core)},
+                  {"end", internal::TimeText(s.end)},
+                  {"end_ms", std::to_string(s.end)},
+                  {"ongoing", internal::BoolText(s.ongoing)},
+                  {"peak", std::to_string(s.peak)},
+                  {"peak_minute", internal::TimeText(s.peak_minute)},
+                  {"total", std::to_string(s.total)},
+                  {"buckets", std::to_string(s.buckets)},
+                  {"baseline_mean", internal::Num(s.baseline_mean)},
+                  {"baseline_sd", internal::Num(s.baseline_sd)},
+                  {"upper", internal::Num(s.upper)}};
+      findings.push_back(std::move(f));
+    }
+    return findings;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<correlate::Correlator> MakeSpikeOnsetCorrelator() {
+  return std::make_unique<SpikeOnsetCorrelator>();
 }
 
 }  // namespace cairn::correlators
