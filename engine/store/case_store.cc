@@ -431,7 +431,7 @@ Result<std::vector<SourceRecord>> CaseStore::ListSources() {
   }
   CAIRN_ASSIGN_OR_RETURN(Statement cat,
                          Prepare("SELECT category FROM source_categories WHERE source_id=? "
-                                 "ORDER BY rowid"));
+                                 "ORDER BY category"));
   for (auto& s : out) {
     cat.Bind(1, s.id);
     while (true) {
