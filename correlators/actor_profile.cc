@@ -5,9 +5,9 @@
 #include <set>
 
 #include "correlators/change_near_onset.h"
-#include "engine/common/strings.h"
 #include "correlators/format_internal.h"
 #include "correlators/register_all.h"
+#include "engine/common/strings.h"
 
 namespace cairn::correlators {
 namespace {
@@ -122,7 +122,8 @@ Result<ActorProfile> BuildActorProfile(std::span<const Activity> events,
       ++entry.first;
       entry.second.insert(a->action);
     }
-    if (profile.has_baseline && baseline_actions.count(a->action) == 0) first_seen.insert(a->action);
+    if (profile.has_baseline && baseline_actions.count(a->action) == 0)
+      first_seen.insert(a->action);
     if (IsReconAction(a->action)) recon.push_back(a);
     if (IsLoginAction(a->action)) {
       profile.logins.push_back({a->id, a->event_id, a->time, a->action, a->source_ip, a->outcome});
@@ -150,7 +151,8 @@ Result<ActorProfile> BuildActorProfile(std::span<const Activity> events,
   size_t start = 0;
   while (start < recon.size()) {
     size_t stop = start + 1;
-    while (stop < recon.size() && recon[stop]->time - recon[stop - 1]->time <= params.recon_gap_ms) {
+    while (stop < recon.size() &&
+           recon[stop]->time - recon[stop - 1]->time <= params.recon_gap_ms) {
       ++stop;
     }
     if (static_cast<int64_t>(stop - start) >= params.recon_min_calls) {
@@ -190,7 +192,8 @@ class ActorProfileCorrelator final : public correlate::Correlator {
     return "everything one principal did in a window: actions, keys touched, users affected, "
            "addresses, first-seen actions, recon bursts, logins, hours";
   }
-  Result<std::vector<correlate::Finding>> Run(const correlate::CorrelatorInput& input) const override {
+  Result<std::vector<correlate::Finding>> Run(
+      const correlate::CorrelatorInput& input) const override {
     correlate::ParamReader reader(input.params);
     ProfileParams p;
     std::string principal = reader.String("principal", input.principal);
@@ -213,7 +216,8 @@ class ActorProfileCorrelator final : public correlate::Correlator {
     f.severity = correlate::Severity::kInfo;
     f.score = static_cast<double>(profile.events);
     std::vector<std::string> actions, touched, users, addresses, hours;
-    for (const ActionCount& a : profile.actions) actions.push_back(a.action + "=" + std::to_string(a.count));
+    for (const ActionCount& a : profile.actions)
+      actions.push_back(a.action + "=" + std::to_string(a.count));
     for (const KeyTouch& k : profile.keys_touched) {
       touched.push_back(k.key + ":" + k.action + (k.new_status.empty() ? "" : ":" + k.new_status));
     }
@@ -221,8 +225,9 @@ class ActorProfileCorrelator final : public correlate::Correlator {
     for (const AddressUse& a : profile.addresses) addresses.push_back(a.address);
     for (int h : profile.new_hours) hours.push_back(std::to_string(h));
     f.sentence = principal + " made " + std::to_string(profile.events) + " call(s) (" +
-                 std::to_string(profile.failures) + " failed) from " + internal::TimeText(profile.first) +
-                 " to " + internal::TimeText(profile.last) + ": " + Join(actions, ", ") + "; touched " +
+                 std::to_string(profile.failures) + " failed) from " +
+                 internal::TimeText(profile.first) + " to " + internal::TimeText(profile.last) +
+                 ": " + Join(actions, ", ") + "; touched " +
                  std::to_string(profile.keys_touched.size()) + " key(s), acted on " +
                  std::to_string(users.size()) + " other user(s), from " +
                  std::to_string(addresses.size()) + " address(es)" +

@@ -79,16 +79,16 @@ struct Login {
 struct ActorProfile {
   std::string principal;
   int64_t events = 0;
-  int64_t failures = 0;        // outcome failure or an error code
+  int64_t failures = 0;  // outcome failure or an error code
   TimeMs first = 0;
   TimeMs last = 0;
-  std::vector<std::string> identities;  // distinct ARNs / names of the matched events, sorted
-  std::vector<ActionCount> actions;     // by count desc, then name
-  std::vector<KeyTouch> keys_touched;   // by time
-  std::vector<std::string> keys_used;   // access keys that signed its calls, sorted
+  std::vector<std::string> identities;       // distinct ARNs / names of the matched events, sorted
+  std::vector<ActionCount> actions;          // by count desc, then name
+  std::vector<KeyTouch> keys_touched;        // by time
+  std::vector<std::string> keys_used;        // access keys that signed its calls, sorted
   std::vector<UserAffected> users_affected;  // target users other than itself, by count desc
-  std::vector<AddressUse> addresses;    // by count desc, then address
-  bool has_baseline = false;            // the baseline holds at least one of its events
+  std::vector<AddressUse> addresses;         // by count desc, then address
+  bool has_baseline = false;                 // the baseline holds at least one of its events
   int64_t baseline_events = 0;
   std::vector<std::string> first_seen_actions;  // in the window, never in the baseline; sorted
   std::vector<ReconBurst> recon_bursts;         // by start
@@ -105,6 +105,7 @@ struct ActorProfile {
 // profile (events == 0), not an error.
 Result<ActorProfile> BuildActorProfile(std::span<const correlate::Activity> events,
                                        std::span<const correlate::Activity> baseline_events,
-                                       std::string_view principal, const ProfileParams& params = {});
+                                       std::string_view principal,
+                                       const ProfileParams& params = {});
 
 }  // namespace cairn::correlators

@@ -6,9 +6,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "engine/common/strings.h"
 #include "correlators/format_internal.h"
 #include "correlators/register_all.h"
+#include "engine/common/strings.h"
 
 namespace cairn::correlators {
 namespace {
@@ -101,7 +101,8 @@ std::set<std::string> NormalizeDependencies(const std::set<std::string>& deps) {
     out.insert(ToLower(dep));
     if (StartsWith(dep, "arn:")) {
       size_t slash = dep.rfind('/');
-      if (slash != std::string::npos && slash + 1 < dep.size()) out.insert(ToLower(dep.substr(slash + 1)));
+      if (slash != std::string::npos && slash + 1 < dep.size())
+        out.insert(ToLower(dep.substr(slash + 1)));
     }
   }
   return out;
@@ -111,15 +112,24 @@ std::set<std::string> NormalizeDependencies(const std::set<std::string>& deps) {
 
 const char* ChangeKindName(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::kAccessKey: return "access_key";
-    case ChangeKind::kCredential: return "credential";
-    case ChangeKind::kPolicy: return "policy";
-    case ChangeKind::kUser: return "user";
-    case ChangeKind::kLoginProfile: return "login_profile";
-    case ChangeKind::kMfa: return "mfa";
-    case ChangeKind::kRole: return "role";
-    case ChangeKind::kBucketPolicy: return "bucket_policy";
-    case ChangeKind::kKmsKey: return "kms_key";
+    case ChangeKind::kAccessKey:
+      return "access_key";
+    case ChangeKind::kCredential:
+      return "credential";
+    case ChangeKind::kPolicy:
+      return "policy";
+    case ChangeKind::kUser:
+      return "user";
+    case ChangeKind::kLoginProfile:
+      return "login_profile";
+    case ChangeKind::kMfa:
+      return "mfa";
+    case ChangeKind::kRole:
+      return "role";
+    case ChangeKind::kBucketPolicy:
+      return "bucket_policy";
+    case ChangeKind::kKmsKey:
+      return "kms_key";
   }
   return "access_key";
 }
@@ -189,9 +199,9 @@ Result<std::vector<ChangeCandidate>> FindChangesNearOnset(
       proximity = 1.0;
       c.reasons.push_back("made in the onset minute");
     } else if (a.time < onset) {
-      proximity = params.before_ms == 0
-                      ? 1.0
-                      : 1.0 - static_cast<double>(onset - a.time) / static_cast<double>(params.before_ms);
+      proximity = params.before_ms == 0 ? 1.0
+                                        : 1.0 - static_cast<double>(onset - a.time) /
+                                                    static_cast<double>(params.before_ms);
       c.reasons.push_back(FormatSpan(onset - a.time) + " before the onset");
     } else {
       int64_t span = std::max<int64_t>(1, params.after_ms - params.onset_bucket_ms);
@@ -205,10 +215,12 @@ Result<std::vector<ChangeCandidate>> FindChangesNearOnset(
     // Dependency: the changed key, user or resource is one the failing requests used.
     if (is_dependency(c.target_key)) {
       c.dependency = true;
-      c.reasons.push_back("acts on access key " + c.target_key + ", which the failing requests used");
+      c.reasons.push_back("acts on access key " + c.target_key +
+                          ", which the failing requests used");
     } else if (is_dependency(c.target_user)) {
       c.dependency = true;
-      c.reasons.push_back("acts on user " + c.target_user + ", on whom the failing requests depended");
+      c.reasons.push_back("acts on user " + c.target_user +
+                          ", on whom the failing requests depended");
     } else if (is_dependency(c.target)) {
       c.dependency = true;
       c.reasons.push_back("acts on " + c.target + ", on which the failing requests depended");
@@ -259,7 +271,8 @@ std::string Sentence(const ChangeCandidate& c) {
   if (!c.source_ip.empty()) s += " from " + c.source_ip;
   s += " at " + internal::TimeText(c.time);
   if (!c.target_key.empty()) s += " on access key " + c.target_key;
-  if (!c.target_user.empty()) s += (c.target_key.empty() ? " on user " : " of user ") + c.target_user;
+  if (!c.target_user.empty())
+    s += (c.target_key.empty() ? " on user " : " of user ") + c.target_user;
   if (!c.target.empty()) s += " on " + c.target;
   if (!c.new_status.empty()) s += " (status " + c.new_status + ")";
   s += ": " + Join(c.reasons, "; ") + ".";
@@ -273,7 +286,8 @@ class ChangeNearOnsetCorrelator final : public correlate::Correlator {
     return "credential and permission changes shortly before an onset, ranked by proximity and by "
            "whether they touched what the failing requests depended on";
   }
-  Result<std::vector<correlate::Finding>> Run(const correlate::CorrelatorInput& input) const override {
+  Result<std::vector<correlate::Finding>> Run(
+      const correlate::CorrelatorInput& input) const override {
     correlate::ParamReader reader(input.params);
     ChangeParams p;
     CAIRN_ASSIGN_OR_RETURN(p.before_ms, reader.DurationMs("before", p.before_ms));

@@ -41,29 +41,29 @@ std::optional<ChangeKind> ClassifyChange(std::string_view action);
 bool IsDisruptive(std::string_view action, std::string_view new_status);
 
 struct ChangeParams {
-  int64_t before_ms = 15 * 60'000;  // window start: onset - before_ms
-  int64_t after_ms = 2 * 60'000;    // window end: onset + after_ms (inclusive)
-  int64_t onset_bucket_ms = 60'000; // changes in [onset, onset + bucket) count as "at the onset"
-  bool include_failed = true;       // keep failed calls (scored x0.25: they changed nothing)
+  int64_t before_ms = 15 * 60'000;   // window start: onset - before_ms
+  int64_t after_ms = 2 * 60'000;     // window end: onset + after_ms (inclusive)
+  int64_t onset_bucket_ms = 60'000;  // changes in [onset, onset + bucket) count as "at the onset"
+  bool include_failed = true;        // keep failed calls (scored x0.25: they changed nothing)
 };
 
 struct ChangeCandidate {
-  int64_t id = 0;            // Activity::id
+  int64_t id = 0;  // Activity::id
   std::string event_id;
   std::string source;
   TimeMs time = 0;
-  int64_t offset_ms = 0;     // time - onset (negative = before)
+  int64_t offset_ms = 0;  // time - onset (negative = before)
   std::string action;
   ChangeKind kind = ChangeKind::kAccessKey;
-  std::string actor;         // PrincipalOf(activity)
+  std::string actor;  // PrincipalOf(activity)
   std::string actor_name;
   std::string source_ip;
-  std::string target_key;    // the key acted on (access-key changes)
+  std::string target_key;  // the key acted on (access-key changes)
   std::string target_user;
-  std::string target;        // other target (policy, role, bucket): Activity::resource / bucket
+  std::string target;  // other target (policy, role, bucket): Activity::resource / bucket
   std::string new_status;
   bool failed = false;
-  bool dependency = false;   // touched a key/principal/bucket in the dependency set
+  bool dependency = false;  // touched a key/principal/bucket in the dependency set
   bool disruptive = false;
   double score = 0;
   std::vector<std::string> reasons;  // human sentences, in the order the score was built

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <map>
 
-#include "engine/correlate/address.h"
 #include "correlators/format_internal.h"
 #include "correlators/register_all.h"
+#include "engine/correlate/address.h"
 
 namespace cairn::correlators {
 namespace {
@@ -25,9 +25,9 @@ bool HasCoordinates(const correlate::Place& place) {
 double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
   const double dlat = Radians(lat2 - lat1);
   const double dlon = Radians(lon2 - lon1);
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(Radians(lat1)) * std::cos(Radians(lat2)) * std::sin(dlon / 2) *
-                       std::sin(dlon / 2);
+  const double a =
+      std::sin(dlat / 2) * std::sin(dlat / 2) +
+      std::cos(Radians(lat1)) * std::cos(Radians(lat2)) * std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
@@ -38,7 +38,8 @@ Result<std::vector<TravelHop>> FindImpossibleTravel(std::span<const correlate::A
     return Error::InvalidArgument("impossible_travel: max_speed_kmh must be > 0");
   }
   if (params.min_distance_km < 0 || params.min_interval_ms < 0) {
-    return Error::InvalidArgument("impossible_travel: min_distance_km and min_interval_ms must be >= 0");
+    return Error::InvalidArgument(
+        "impossible_travel: min_distance_km and min_interval_ms must be >= 0");
   }
   std::vector<TravelHop> hops;
   if (!geo) return hops;
@@ -112,14 +113,17 @@ class ImpossibleTravelCorrelator final : public correlate::Correlator {
   std::string description() const override {
     return "consecutive actions of one principal from places too far apart for the time between";
   }
-  Result<std::vector<correlate::Finding>> Run(const correlate::CorrelatorInput& input) const override {
+  Result<std::vector<correlate::Finding>> Run(
+      const correlate::CorrelatorInput& input) const override {
     correlate::ParamReader reader(input.params);
     TravelParams p;
     CAIRN_ASSIGN_OR_RETURN(p.max_speed_kmh, reader.Double("max_speed_kmh", p.max_speed_kmh, 0));
-    CAIRN_ASSIGN_OR_RETURN(p.min_distance_km, reader.Double("min_distance_km", p.min_distance_km, 0));
+    CAIRN_ASSIGN_OR_RETURN(p.min_distance_km,
+                           reader.Double("min_distance_km", p.min_distance_km, 0));
     CAIRN_ASSIGN_OR_RETURN(p.min_interval_ms, reader.DurationMs("min_interval", p.min_interval_ms));
     CAIRN_TRY(reader.Finish());
-    CAIRN_ASSIGN_OR_RETURN(std::vector<TravelHop> hops, FindImpossibleTravel(input.events, input.geo, p));
+    CAIRN_ASSIGN_OR_RETURN(std::vector<TravelHop> hops,
+                           FindImpossibleTravel(input.events, input.geo, p));
     std::vector<correlate::Finding> findings;
     for (const TravelHop& h : hops) {
       correlate::Finding f;
@@ -127,12 +131,12 @@ class ImpossibleTravelCorrelator final : public correlate::Correlator {
       f.kind = "travel";
       f.severity = correlate::Severity::kHigh;
       f.score = h.speed_kmh;
-      f.sentence = h.principal + " acted from " + h.from.source_ip + " (" + PlaceText(h.from.place) +
-                   ") at " + internal::TimeText(h.from.time) + " and from " + h.to.source_ip + " (" +
-                   PlaceText(h.to.place) + ") at " + internal::TimeText(h.to.time) + ": " +
-                   FormatDouble(h.distance_km, 0) + " km in " +
-                   std::to_string(h.elapsed_ms / 1000) + " s, " + FormatDouble(h.speed_kmh, 0) +
-                   " km/h.";
+      f.sentence = h.principal + " acted from " + h.from.source_ip + " (" +
+                   PlaceText(h.from.place) + ") at " + internal::TimeText(h.from.time) +
+                   " and from " + h.to.source_ip + " (" + PlaceText(h.to.place) + ") at " +
+                   internal::TimeText(h.to.time) + ": " + FormatDouble(h.distance_km, 0) +
+                   " km in " + std::to_string(h.elapsed_ms / 1000) + " s, " +
+                   FormatDouble(h.speed_kmh, 0) + " km/h.";
       for (const TravelPoint* point : {&h.from, &h.to}) {
         correlate::Evidence e;
         e.id = point->id;

@@ -18,8 +18,8 @@ namespace cairn::correlators {
 double HaversineKm(double lat1, double lon1, double lat2, double lon2);
 
 struct TravelParams {
-  double max_speed_kmh = 1000;   // faster than this is impossible (a jet flies ~900 km/h)
-  double min_distance_km = 200;  // closer pairs are ignored: GeoIP is not more precise than that
+  double max_speed_kmh = 1000;     // faster than this is impossible (a jet flies ~900 km/h)
+  double min_distance_km = 200;    // closer pairs are ignored: GeoIP is not more precise than that
   int64_t min_interval_ms = 1000;  // elapsed time is floored at this (same-second pairs)
 };
 

@@ -4,9 +4,9 @@
 #include <map>
 #include <set>
 
-#include "engine/correlate/address.h"
 #include "correlators/format_internal.h"
 #include "correlators/register_all.h"
+#include "engine/correlate/address.h"
 
 namespace cairn::correlators {
 namespace {
@@ -72,15 +72,19 @@ std::string Describe(const Place& place) {
 
 const char* LocationLevelName(LocationLevel level) {
   switch (level) {
-    case LocationLevel::kCountry: return "country";
-    case LocationLevel::kCity: return "city";
-    case LocationLevel::kNetwork: return "network";
+    case LocationLevel::kCountry:
+      return "country";
+    case LocationLevel::kCity:
+      return "city";
+    case LocationLevel::kNetwork:
+      return "network";
   }
   return "country";
 }
 
 bool LocationLevelFromName(std::string_view name, LocationLevel* out) {
-  for (LocationLevel level : {LocationLevel::kCountry, LocationLevel::kCity, LocationLevel::kNetwork}) {
+  for (LocationLevel level :
+       {LocationLevel::kCountry, LocationLevel::kCity, LocationLevel::kNetwork}) {
     if (name == LocationLevelName(level)) {
       *out = level;
       return true;
@@ -145,9 +149,15 @@ Result<LocationReport> CompareLocations(std::span<const Activity> baseline_event
       }
     } else {
       switch (params.level) {
-        case LocationLevel::kCountry: outside = out.new_country; break;
-        case LocationLevel::kCity: outside = out.new_country || out.new_city; break;
-        case LocationLevel::kNetwork: outside = out.new_network; break;
+        case LocationLevel::kCountry:
+          outside = out.new_country;
+          break;
+        case LocationLevel::kCity:
+          outside = out.new_country || out.new_city;
+          break;
+        case LocationLevel::kNetwork:
+          outside = out.new_network;
+          break;
       }
       if (outside) {
         std::string where = Describe(place);
@@ -199,7 +209,8 @@ class LocationBaselineCorrelator final : public correlate::Correlator {
     return "per principal, the places seen in a baseline window and the incident events from "
            "outside them";
   }
-  Result<std::vector<correlate::Finding>> Run(const correlate::CorrelatorInput& input) const override {
+  Result<std::vector<correlate::Finding>> Run(
+      const correlate::CorrelatorInput& input) const override {
     correlate::ParamReader reader(input.params);
     LocationParams p;
     std::string level = reader.String("level", LocationLevelName(p.level));
@@ -225,7 +236,8 @@ class LocationBaselineCorrelator final : public correlate::Correlator {
         f.correlator = name();
         f.kind = "new_location";
         f.severity = o.new_country ? correlate::Severity::kHigh : correlate::Severity::kMedium;
-        const PrincipalLocations* base = baseline_of.count(o.principal) ? baseline_of[o.principal] : nullptr;
+        const PrincipalLocations* base =
+            baseline_of.count(o.principal) ? baseline_of[o.principal] : nullptr;
         f.fields = {{"principal", o.principal},
                     {"address", o.source_ip},
                     {"place", PlaceText(o.place)},

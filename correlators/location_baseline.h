@@ -34,7 +34,7 @@ struct LocationParams {
 // Where one principal's requests came from in one window. Lists are sorted and unique.
 struct PrincipalLocations {
   std::string principal;
-  int64_t events = 0;        // events with a locatable address
+  int64_t events = 0;                  // events with a locatable address
   std::vector<std::string> countries;  // ISO codes of located addresses
   std::vector<std::string> cities;     // "CC/City" of located addresses with a city
   std::vector<std::string> networks;   // Place::network, else DefaultNetworkOf(ip)

@@ -85,7 +85,8 @@ Result<std::vector<Spike>> FindSpikes(std::span<const correlate::SeriesPoint> se
                                   std::to_string(params.max_buckets) + ")");
   }
   std::vector<int64_t> values(static_cast<size_t>(n_buckets), 0);
-  for (const auto& [bucket, count] : sparse) values[static_cast<size_t>((bucket - first) / width)] = count;
+  for (const auto& [bucket, count] : sparse)
+    values[static_cast<size_t>((bucket - first) / width)] = count;
   auto time_of = [&](size_t idx) { return first + static_cast<int64_t>(idx) * width; };
 
   const size_t n = values.size();
@@ -146,7 +147,8 @@ Result<std::vector<Spike>> FindSpikes(std::span<const correlate::SeriesPoint> se
       }
     }
     size_t context_first = onset >= static_cast<size_t>(params.window)
-                               ? onset - static_cast<size_t>(params.window) : 0;
+                               ? onset - static_cast<size_t>(params.window)
+                               : 0;
     size_t context_last = std::min(n - 1, end + static_cast<size_t>(params.quiet_buckets));
     for (size_t k = context_first; k <= context_last; ++k) {
       spike.context.push_back({time_of(k), values[k]});
@@ -170,7 +172,8 @@ class SpikeOnsetCorrelator final : public correlate::Correlator {
     return "the minute a sustained spike of a count series begins (outlier-consistent), its end, "
            "peak and total";
   }
-  Result<std::vector<correlate::Finding>> Run(const correlate::CorrelatorInput& input) const override {
+  Result<std::vector<correlate::Finding>> Run(
+      const correlate::CorrelatorInput& input) const override {
     correlate::ParamReader reader(input.params);
     SpikeParams p;
     CAIRN_ASSIGN_OR_RETURN(p.bucket_ms, reader.DurationMs("bucket", p.bucket_ms));
@@ -197,14 +200,14 @@ class SpikeOnsetCorrelator final : public correlate::Correlator {
       f.kind = "spike";
       f.severity = correlate::Severity::kMedium;
       f.score = static_cast<double>(s.total);
-      f.sentence = "A sustained spike began at " + internal::TimeText(s.onset) + ": " +
-                   std::to_string(s.total) + " in " + std::to_string(s.buckets) +
-                   " bucket(s), peak " + std::to_string(s.peak) + " at " +
-                   internal::TimeText(s.peak_minute) + ", against a baseline of " +
-                   internal::Num(s.baseline_mean) + " ± " + internal::Num(s.baseline_sd) + "; " +
-                   (s.ongoing ? "still elevated when the series ends at "
-                              : "last elevated bucket ") +
-                   internal::TimeText(s.end) + ".";
+      f.sentence =
+          "A sustained spike began at " + internal::TimeText(s.onset) + ": " +
+          std::to_string(s.total) + " in " + std::to_string(s.buckets) + " bucket(s), peak " +
+          std::to_string(s.peak) + " at " + internal::TimeText(s.peak_minute) +
+          ", against a baseline of " + internal::Num(s.baseline_mean) + " ± " +
+          internal::Num(s.baseline_sd) + "; " +
+          (s.ongoing ? "still elevated when the series ends at " : "last elevated bucket ") +
+          internal::TimeText(s.end) + ".";
       for (const correlate::SeriesPoint& point : s.context) {
         correlate::Evidence e;
         e.time = point.minute;

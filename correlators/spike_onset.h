@@ -33,17 +33,17 @@ struct SpikeParams {
 };
 
 struct Spike {
-  TimeMs onset = 0;          // first bucket of the spike
-  TimeMs core = 0;           // first bucket meeting min_count (== onset unless a lead-in joined)
-  TimeMs end = 0;            // last elevated bucket
-  bool ongoing = false;      // the series ended while still elevated (end = last bucket)
-  TimeMs peak_minute = 0;    // first bucket holding the peak
+  TimeMs onset = 0;        // first bucket of the spike
+  TimeMs core = 0;         // first bucket meeting min_count (== onset unless a lead-in joined)
+  TimeMs end = 0;          // last elevated bucket
+  bool ongoing = false;    // the series ended while still elevated (end = last bucket)
+  TimeMs peak_minute = 0;  // first bucket holding the peak
   int64_t peak = 0;
   int64_t total = 0;         // sum over [onset, end]
   int64_t buckets = 0;       // (end - onset) / bucket_ms + 1
   double baseline_mean = 0;  // outlier baseline at the core bucket
   double baseline_sd = 0;
-  double upper = 0;          // baseline_mean + threshold * baseline_sd; "elevated" means > upper
+  double upper = 0;  // baseline_mean + threshold * baseline_sd; "elevated" means > upper
   int64_t baseline_points = 0;
   std::vector<correlate::SeriesPoint> context;  // dense series from onset-window to end+quiet
 };

@@ -30,10 +30,10 @@ struct Activity {
   std::string target_user;  // IAM user acted on
   std::string new_status;   // status set by the call (UpdateAccessKey Status=Inactive, ...)
   std::string bucket;
-  std::string source_ip;    // client address, or an AWS service name
-  std::string outcome;      // "success" / "failure"
+  std::string source_ip;  // client address, or an AWS service name
+  std::string outcome;    // "success" / "failure"
   std::string error_code;
-  int status = 0;           // HTTP status, 0 = none
+  int status = 0;  // HTTP status, 0 = none
 };
 
 // Converts a stored event. `row_id` is its id in the case; `source` names its origin for evidence.
@@ -60,13 +60,13 @@ struct SeriesPoint {
 
 // Where an address is, as far as the caller's geolocation knows.
 struct Place {
-  bool found = false;             // false: unknown to the database
-  std::string country_code;       // ISO 3166-1 alpha-2
+  bool found = false;        // false: unknown to the database
+  std::string country_code;  // ISO 3166-1 alpha-2
   std::string country_name;
   std::string city;
   std::optional<double> latitude;   // degrees
   std::optional<double> longitude;  // degrees
-  std::string network;            // matched network ("81.2.69.142/31") or AS; "" = derive from IP
+  std::string network;              // matched network ("81.2.69.142/31") or AS; "" = derive from IP
 };
 
 // Geolocation callback. Called only with valid public IP literals (see address.h); may be called

@@ -28,14 +28,14 @@ bool Parse(std::string_view text, Parsed* out) {
 
 bool PrivateV4(const uint8_t* b) {
   const uint8_t a0 = b[0], a1 = b[1], a2 = b[2];
-  if (a0 == 0 || a0 == 10 || a0 == 127) return true;   // this-network, RFC 1918, loopback
-  if (a0 == 100 && (a1 & 0xC0) == 64) return true;     // 100.64/10 CGNAT
-  if (a0 == 169 && a1 == 254) return true;             // link-local
-  if (a0 == 172 && (a1 & 0xF0) == 16) return true;     // 172.16/12
-  if (a0 == 192 && a1 == 168) return true;             // 192.168/16
-  if (a0 == 192 && a1 == 0 && a2 == 0) return true;    // 192.0.0/24 IETF protocol assignments
-  if (a0 == 198 && (a1 & 0xFE) == 18) return true;     // 198.18/15 benchmarking
-  if (a0 >= 224) return true;                          // multicast, reserved, broadcast
+  if (a0 == 0 || a0 == 10 || a0 == 127) return true;  // this-network, RFC 1918, loopback
+  if (a0 == 100 && (a1 & 0xC0) == 64) return true;    // 100.64/10 CGNAT
+  if (a0 == 169 && a1 == 254) return true;            // link-local
+  if (a0 == 172 && (a1 & 0xF0) == 16) return true;    // 172.16/12
+  if (a0 == 192 && a1 == 168) return true;            // 192.168/16
+  if (a0 == 192 && a1 == 0 && a2 == 0) return true;   // 192.0.0/24 IETF protocol assignments
+  if (a0 == 198 && (a1 & 0xFE) == 18) return true;    // 198.18/15 benchmarking
+  if (a0 >= 224) return true;                         // multicast, reserved, broadcast
   return false;
 }
 

@@ -19,7 +19,9 @@ enum class AddressKind {
 AddressKind ClassifyAddress(std::string_view text);
 
 // True for kPublic: the address may be geolocated.
-inline bool IsLocatable(std::string_view text) { return ClassifyAddress(text) == AddressKind::kPublic; }
+inline bool IsLocatable(std::string_view text) {
+  return ClassifyAddress(text) == AddressKind::kPublic;
+}
 
 // The network an address belongs to when the geolocation did not say: "81.2.69.0/24" for IPv4,
 // "2001:db8:1234::/48" for IPv6 (canonical lower-case). "" for text that is not an address.

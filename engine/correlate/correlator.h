@@ -21,14 +21,14 @@ namespace cairn::correlate {
 // Everything a correlator may be given. Each correlator documents which members it reads and
 // ignores the others. Borrowed by Run for the duration of the call only.
 struct CorrelatorInput {
-  std::vector<SeriesPoint> series;         // a count per minute (sparse allowed)
-  std::vector<Activity> events;            // events of the incident window
-  std::vector<Activity> baseline_events;   // events of the baseline window
-  std::optional<TimeMs> onset;             // an onset found earlier (change_near_onset)
-  std::set<std::string> dependencies;      // keys / principals the failing requests depended on
-  std::string principal;                   // one principal (actor_profile)
-  GeoLookup geo;                           // geolocation; may be empty for correlators not using it
-  Params params;                           // named parameters (see docs/correlators.md)
+  std::vector<SeriesPoint> series;        // a count per minute (sparse allowed)
+  std::vector<Activity> events;           // events of the incident window
+  std::vector<Activity> baseline_events;  // events of the baseline window
+  std::optional<TimeMs> onset;            // an onset found earlier (change_near_onset)
+  std::set<std::string> dependencies;     // keys / principals the failing requests depended on
+  std::string principal;                  // one principal (actor_profile)
+  GeoLookup geo;                          // geolocation; may be empty for correlators not using it
+  Params params;                          // named parameters (see docs/correlators.md)
 };
 
 class Correlator {

@@ -20,11 +20,11 @@ const char* SeverityName(Severity severity);
 
 // One piece of evidence: an event of the case.
 struct Evidence {
-  int64_t id = 0;         // row id in the case; 0 when the evidence is not one event (a series)
+  int64_t id = 0;  // row id in the case; 0 when the evidence is not one event (a series)
   TimeMs time = 0;
-  std::string source;     // _sourceName / file; may be empty
-  std::string event_id;   // CloudTrail eventID, if any
-  std::string note;       // why it is cited ("UpdateAccessKey by ..."); may be empty
+  std::string source;    // _sourceName / file; may be empty
+  std::string event_id;  // CloudTrail eventID, if any
+  std::string note;      // why it is cited ("UpdateAccessKey by ..."); may be empty
   bool operator==(const Evidence&) const = default;
 };
 
@@ -35,8 +35,8 @@ struct Finding {
   std::string correlator;  // name of the correlator that produced it
   std::string kind;        // short machine label: "spike", "change", "new_location", ...
   Severity severity = Severity::kInfo;
-  double score = 0;        // ranking within one correlator's output; higher first
-  std::string sentence;    // plain text; built from untrusted log values, escape when rendering
+  double score = 0;      // ranking within one correlator's output; higher first
+  std::string sentence;  // plain text; built from untrusted log values, escape when rendering
   std::vector<Evidence> evidence;
   std::map<std::string, std::string> fields;  // values for playbook variables
 };

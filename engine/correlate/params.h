@@ -25,8 +25,10 @@ class ParamReader {
   explicit ParamReader(const Params& params) : params_(params) {}
 
   // Each returns `fallback` when the parameter is absent, kInvalidArgument when malformed.
-  Result<int64_t> Int(std::string_view name, int64_t fallback, int64_t min_value = std::numeric_limits<int64_t>::min());
-  Result<double> Double(std::string_view name, double fallback, double min_value = -std::numeric_limits<double>::max());
+  Result<int64_t> Int(std::string_view name, int64_t fallback,
+                      int64_t min_value = std::numeric_limits<int64_t>::min());
+  Result<double> Double(std::string_view name, double fallback,
+                        double min_value = -std::numeric_limits<double>::max());
   Result<bool> Bool(std::string_view name, bool fallback);  // true/false/yes/no/1/0
   // A duration: "90s", "15m", "1h", or plain milliseconds. Must be >= 0.
   Result<int64_t> DurationMs(std::string_view name, int64_t fallback);

@@ -16,9 +16,8 @@ TEST(ClassifyAddressTest, PublicAddressesAreLocations) {
 
 TEST(ClassifyAddressTest, PrivateAndReservedAddressesAreNotLocations) {
   for (const char* ip : {"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "127.0.0.1",
-                         "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
-                         "255.255.255.255", "::1", "::", "fd00::1", "fe80::1", "ff02::1",
-                         "::ffff:10.0.0.1"}) {
+                         "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+                         "::1", "::", "fd00::1", "fe80::1", "ff02::1", "::ffff:10.0.0.1"}) {
     EXPECT_EQ(ClassifyAddress(ip), AddressKind::kPrivate) << ip;
   }
   EXPECT_EQ(ClassifyAddress("172.32.0.1"), AddressKind::kPublic);

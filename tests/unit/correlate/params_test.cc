@@ -7,8 +7,12 @@ namespace cairn::correlate {
 namespace {
 
 TEST(ParamReaderTest, ReadsTypedValuesAndFallsBackWhenAbsent) {
-  Params params = {{"window", "12"}, {"threshold", "2.5"}, {"before", "15m"},
-                   {"after", "90000"}, {"strict", "yes"}, {"level", "city"},
+  Params params = {{"window", "12"},
+                   {"threshold", "2.5"},
+                   {"before", "15m"},
+                   {"after", "90000"},
+                   {"strict", "yes"},
+                   {"level", "city"},
                    {"onset", "2024-01-19T09:45:00Z"}};
   ParamReader reader(params);
   EXPECT_EQ(*reader.Int("window", 10), 12);

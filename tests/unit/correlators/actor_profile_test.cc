@@ -39,10 +39,11 @@ TimeMs Day(int day, int hour, int minute, int second = 0) {
 
 // The usual week: key rotation at 14:00 UTC from the office.
 std::vector<Activity> Baseline() {
-  return {Act(1, Day(10, 14, 0), "ListAccessKeys", "216.160.83.56", "", "app"),
-          Act(2, Day(10, 14, 1), "CreateAccessKey", "216.160.83.56", "AKIAROT2", "app", "Active"),
-          Act(3, Day(10, 14, 2), "UpdateAccessKey", "216.160.83.56", "AKIAROT1", "app", "Inactive"),
-          Act(4, Day(12, 14, 5), "UpdateAccessKey", "216.160.83.56", "AKIAROT1", "app", "Inactive")};
+  return {
+      Act(1, Day(10, 14, 0), "ListAccessKeys", "216.160.83.56", "", "app"),
+      Act(2, Day(10, 14, 1), "CreateAccessKey", "216.160.83.56", "AKIAROT2", "app", "Active"),
+      Act(3, Day(10, 14, 2), "UpdateAccessKey", "216.160.83.56", "AKIAROT1", "app", "Inactive"),
+      Act(4, Day(12, 14, 5), "UpdateAccessKey", "216.160.83.56", "AKIAROT1", "app", "Inactive")};
 }
 
 TEST(ActorProfileTest, MustFireOnANightOfReconAndKeyChanges) {
@@ -93,7 +94,7 @@ TEST(ActorProfileTest, MustFireOnANightOfReconAndKeyChanges) {
   EXPECT_TRUE(p.keys_touched[3].failed);
   EXPECT_EQ(p.keys_used, (std::vector<std::string>{"ASIAKEYMGR"}));
 
-  ASSERT_EQ(p.users_affected.size(), 3u);  // keymgr itself is not "another user"
+  ASSERT_EQ(p.users_affected.size(), 3u);      // keymgr itself is not "another user"
   EXPECT_EQ(p.users_affected[0].user, "bob");  // by count, descending
   EXPECT_EQ(p.users_affected[0].count, 3);
   EXPECT_EQ(p.users_affected[0].actions,

@@ -41,7 +41,8 @@ std::vector<Activity> Fixture() {
   events.push_back(Change(103, -300, "ConsoleLogin", "", ""));
   events.push_back(Change(104, 30, "UpdateAccessKey", "AKIAOTHER", "bob", "Inactive"));
   events.push_back(Change(105, -1200, "DeleteAccessKey", "AKIAOLD", "app"));
-  events.push_back(Change(106, -120, "AttachUserPolicy", "arn:aws:iam::aws:policy/ReadOnly", "app"));
+  events.push_back(
+      Change(106, -120, "AttachUserPolicy", "arn:aws:iam::aws:policy/ReadOnly", "app"));
   Activity failed = Change(107, 90, "UpdateAccessKey", "AKIAAPP", "app", "Inactive");
   failed.outcome = "failure";
   failed.error_code = "AccessDenied";
@@ -63,9 +64,9 @@ TEST(ChangeNearOnsetTest, MustFireRankingTheChangeOnTheDependencyFirst) {
   EXPECT_EQ(c[2].id, 104);
   EXPECT_EQ(c[3].id, 107);
   EXPECT_EQ(c[4].id, 102);
-  EXPECT_NEAR(c[0].score, (1 - 40.0 / 900) + 1 + 0.25, 1e-12);   // 2.205556
-  EXPECT_NEAR(c[1].score, (1 - 120.0 / 900) + 1, 1e-12);         // 1.866667
-  EXPECT_NEAR(c[2].score, 1 + 0.25, 1e-12);                      // in the onset minute
+  EXPECT_NEAR(c[0].score, (1 - 40.0 / 900) + 1 + 0.25, 1e-12);     // 2.205556
+  EXPECT_NEAR(c[1].score, (1 - 120.0 / 900) + 1, 1e-12);           // 1.866667
+  EXPECT_NEAR(c[2].score, 1 + 0.25, 1e-12);                        // in the onset minute
   EXPECT_NEAR(c[3].score, (0.25 * 0.5 + 1 + 0.25) * 0.25, 1e-12);  // failed, after the minute
   EXPECT_NEAR(c[4].score, 1 - 600.0 / 900, 1e-12);
 
@@ -80,10 +81,10 @@ TEST(ChangeNearOnsetTest, MustFireRankingTheChangeOnTheDependencyFirst) {
   EXPECT_TRUE(c[0].dependency);
   EXPECT_TRUE(c[0].disruptive);
   EXPECT_FALSE(c[0].failed);
-  EXPECT_EQ(c[0].reasons, (std::vector<std::string>{
-                              "40s before the onset",
-                              "acts on access key AKIAAPP, which the failing requests used",
-                              "sets the status to Inactive"}));
+  EXPECT_EQ(c[0].reasons,
+            (std::vector<std::string>{"40s before the onset",
+                                      "acts on access key AKIAAPP, which the failing requests used",
+                                      "sets the status to Inactive"}));
   EXPECT_EQ(c[1].kind, ChangeKind::kPolicy);
   EXPECT_EQ(c[1].target, "arn:aws:iam::aws:policy/ReadOnly");
   EXPECT_EQ(c[1].reasons[1], "acts on user app, on whom the failing requests depended");
@@ -139,7 +140,8 @@ TEST(ChangeNearOnsetTest, WindowBoundsAreInclusiveAndConfigurable) {
   EXPECT_TRUE(FindChangesNearOnset(events, kOnset, {}, narrow)->empty());
   ChangeParams bad;
   bad.before_ms = -1;
-  EXPECT_EQ(FindChangesNearOnset(events, kOnset, {}, bad).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(FindChangesNearOnset(events, kOnset, {}, bad).error().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST(ChangeNearOnsetTest, ClassifiesChangeActions) {

@@ -37,7 +37,13 @@ correlate::GeoLookup Geo() {
       {"81.2.69.142", At("GB", "London", 51.5142, -0.0931)},
       {"81.2.69.143", At("GB", "London", 51.5142, -0.0931)},
       {"2.125.160.216", At("GB", "Boxford", 51.75, -1.25)},
-      {"67.43.156.1", [] { Place p; p.found = true; p.country_code = "BT"; return p; }()},
+      {"67.43.156.1",
+       [] {
+         Place p;
+         p.found = true;
+         p.country_code = "BT";
+         return p;
+       }()},
   };
   return [](std::string_view ip) {
     auto it = places.find(std::string(ip));
@@ -101,10 +107,9 @@ TEST(ImpossibleTravelTest, MustNotFireOnAPlausibleJourney) {
 
 TEST(ImpossibleTravelTest, PrincipalsAreSeparateAndSameSecondIsFloored) {
   const char* other = "arn:aws:iam::111122223333:user/dev";
-  std::vector<Activity> events = {Act(1, 0, kOps, "216.160.83.56"),
-                                  Act(2, 1000, other, "81.2.69.142"),
-                                  Act(3, 2000, kOps, "216.160.83.56"),
-                                  Act(4, 2000, other, "216.160.83.56")};
+  std::vector<Activity> events = {
+      Act(1, 0, kOps, "216.160.83.56"), Act(2, 1000, other, "81.2.69.142"),
+      Act(3, 2000, kOps, "216.160.83.56"), Act(4, 2000, other, "216.160.83.56")};
   auto hops = FindImpossibleTravel(events, Geo());
   ASSERT_TRUE(hops.ok());
   ASSERT_EQ(hops->size(), 1u);
@@ -112,7 +117,8 @@ TEST(ImpossibleTravelTest, PrincipalsAreSeparateAndSameSecondIsFloored) {
   EXPECT_EQ(hops->front().elapsed_ms, 1000);
   EXPECT_NEAR(hops->front().speed_kmh, kMiltonLondonKm * 3600, 1e-3);
 
-  std::vector<Activity> same_second = {Act(1, 0, kOps, "216.160.83.56"), Act(2, 0, kOps, "81.2.69.142")};
+  std::vector<Activity> same_second = {Act(1, 0, kOps, "216.160.83.56"),
+                                       Act(2, 0, kOps, "81.2.69.142")};
   auto floored = FindImpossibleTravel(same_second, Geo());
   ASSERT_TRUE(floored.ok());
   ASSERT_EQ(floored->size(), 1u);

@@ -61,21 +61,21 @@ Activity Act(int64_t id, int64_t minute, const std::string& arn, const std::stri
 }
 
 std::vector<Activity> Baseline() {
-  return {Act(1, -3000, kOps, "216.160.83.56"), Act(2, -2000, kOps, "216.160.83.56"),
+  return {Act(1, -3000, kOps, "216.160.83.56"),    Act(2, -2000, kOps, "216.160.83.56"),
           Act(3, -1000, kOps, "s3.amazonaws.com"), Act(4, -900, kOps, "10.0.0.5"),
-          Act(5, -800, kOps, "AWS Internal"), Act(6, -700, kOps, "216.160.83.56")};
+          Act(5, -800, kOps, "AWS Internal"),      Act(6, -700, kOps, "216.160.83.56")};
 }
 
 TEST(LocationBaselineTest, MustFireOnANewCountryAndAnUnknownNewNetwork) {
   FakeGeo geo;
   std::vector<Activity> incident = {
       Act(11, 0, kOps, "81.2.69.142", "ConsoleLogin"),
-      Act(12, 1, kOps, "216.160.83.58"),          // same country, same /24: inside
+      Act(12, 1, kOps, "216.160.83.58"),  // same country, same /24: inside
       Act(13, 2, kOps, "81.2.69.142", "UpdateAccessKey"),
-      Act(14, 3, kOps, "203.0.113.9"),             // unknown to the database, new network
+      Act(14, 3, kOps, "203.0.113.9"),  // unknown to the database, new network
       Act(15, 4, kOps, "not-an-ip"),
       Act(16, 5, "arn:aws:iam::111122223333:user/newbie", "89.160.20.115"),
-      Act(17, 6, "", "81.2.69.142"),              // no principal
+      Act(17, 6, "", "81.2.69.142"),  // no principal
   };
   auto report = CompareLocations(Baseline(), incident, geo.Lookup());
   ASSERT_TRUE(report.ok());
@@ -97,9 +97,10 @@ TEST(LocationBaselineTest, MustFireOnANewCountryAndAnUnknownNewNetwork) {
   EXPECT_TRUE(report->outside[0].new_city);
   EXPECT_TRUE(report->outside[0].new_network);
   EXPECT_EQ(report->outside[0].network, "81.2.69.0/24");
-  EXPECT_EQ(report->outside[0].reasons, (std::vector<std::string>{
-      "81.2.69.142 is in London, United Kingdom, a country not seen for " + std::string(kOps) +
-      " in the baseline"}));
+  EXPECT_EQ(report->outside[0].reasons,
+            (std::vector<std::string>{
+                "81.2.69.142 is in London, United Kingdom, a country not seen for " +
+                std::string(kOps) + " in the baseline"}));
   EXPECT_EQ(report->outside[1].id, 13);
   EXPECT_EQ(report->outside[2].id, 14);
   EXPECT_FALSE(report->outside[2].new_country);
@@ -118,10 +119,9 @@ TEST(LocationBaselineTest, MustFireOnANewCountryAndAnUnknownNewNetwork) {
 
 TEST(LocationBaselineTest, MustNotFireWhenTheIncidentComesFromTheBaselinePlaces) {
   FakeGeo geo;
-  std::vector<Activity> incident = {Act(11, 0, kOps, "216.160.83.56"),
-                                    Act(12, 1, kOps, "216.160.83.58"),
-                                    Act(13, 2, kOps, "s3.amazonaws.com"),
-                                    Act(14, 3, kOps, "192.168.1.20")};
+  std::vector<Activity> incident = {
+      Act(11, 0, kOps, "216.160.83.56"), Act(12, 1, kOps, "216.160.83.58"),
+      Act(13, 2, kOps, "s3.amazonaws.com"), Act(14, 3, kOps, "192.168.1.20")};
   auto report = CompareLocations(Baseline(), incident, geo.Lookup());
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->outside.empty());
@@ -156,7 +156,8 @@ TEST(LocationBaselineTest, CityLevelSeesANewCityInAKnownCountry) {
 
 TEST(LocationBaselineTest, PrincipalWithoutBaselineIsComparedOnlyWhenAsked) {
   FakeGeo geo;
-  std::vector<Activity> incident = {Act(1, 0, "arn:aws:iam::111122223333:user/newbie", "89.160.20.115")};
+  std::vector<Activity> incident = {
+      Act(1, 0, "arn:aws:iam::111122223333:user/newbie", "89.160.20.115")};
   auto strict = CompareLocations({}, incident, geo.Lookup());
   ASSERT_TRUE(strict.ok());
   EXPECT_TRUE(strict->outside.empty());
@@ -171,7 +172,8 @@ TEST(LocationBaselineTest, PrincipalWithoutBaselineIsComparedOnlyWhenAsked) {
 }
 
 TEST(LocationBaselineTest, WithoutGeolocationOnlyNetworksCount) {
-  std::vector<Activity> incident = {Act(11, 0, kOps, "81.2.69.142"), Act(12, 1, kOps, "216.160.83.99")};
+  std::vector<Activity> incident = {Act(11, 0, kOps, "81.2.69.142"),
+                                    Act(12, 1, kOps, "216.160.83.99")};
   auto report = CompareLocations(Baseline(), incident, correlate::GeoLookup());
   ASSERT_TRUE(report.ok());
   ASSERT_EQ(report->outside.size(), 1u);

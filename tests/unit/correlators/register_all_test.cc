@@ -47,7 +47,8 @@ TEST(RegisterAllTest, RegistersTheFiveCorrelatorsOnce) {
 TEST(RegisterAllTest, SpikeOnsetByNameBindsTheOnset) {
   Registry registry = MakeRegistry();
   CorrelatorInput input;
-  for (int idx = 0; idx < 12; ++idx) input.series.push_back({kT + idx * kMinute, idx % 5 == 0 ? 1 : 0});
+  for (int idx = 0; idx < 12; ++idx)
+    input.series.push_back({kT + idx * kMinute, idx % 5 == 0 ? 1 : 0});
   for (int idx = 12; idx < 16; ++idx) input.series.push_back({kT + idx * kMinute, 8});
   input.params = {{"min_count", "6"}, {"window", "10"}, {"to", std::to_string(kT + 20 * kMinute)}};
   auto findings = RunByName(registry, "spike_onset", input);
@@ -164,7 +165,8 @@ TEST(RegisterAllTest, LocationAndTravelAndProfileByName) {
   EXPECT_EQ((*profile)[0].fields.at("first_seen_actions"), "UpdateAccessKey");
   EXPECT_EQ((*profile)[0].fields.at("event_ids"), "2,3,4");
   input.params = {};
-  EXPECT_EQ(RunByName(registry, "actor_profile", input).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(RunByName(registry, "actor_profile", input).error().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

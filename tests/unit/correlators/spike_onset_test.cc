@@ -41,7 +41,8 @@ std::vector<int> OutlierIndicators(const std::vector<int64_t>& v, int window, do
     for (size_t k = first; k < idx; ++k) mean += static_cast<double>(v[k]);
     mean /= static_cast<double>(n);
     double ss = 0;
-    for (size_t k = first; k < idx; ++k) ss += (static_cast<double>(v[k]) - mean) * (static_cast<double>(v[k]) - mean);
+    for (size_t k = first; k < idx; ++k)
+      ss += (static_cast<double>(v[k]) - mean) * (static_cast<double>(v[k]) - mean);
     double sd = std::sqrt(ss / static_cast<double>(n - 1));
     out.push_back(static_cast<double>(v[idx]) > mean + threshold * sd ? 1 : 0);
   }
@@ -162,10 +163,10 @@ TEST(SpikeOnsetTest, SpikeAtTheThirdMinuteHasTheMinimalBaseline) {
 
 TEST(SpikeOnsetTest, FindsTwoSeparateSpikes) {
   std::vector<int64_t> counts(15, 0);
-  for (int64_t c : {20, 20, 20, 20, 20}) counts.push_back(c);        // minutes 15..19
-  for (int idx = 0; idx < 20; ++idx) counts.push_back(0);            // minutes 20..39
-  for (int64_t c : {50, 60, 55, 50}) counts.push_back(c);            // minutes 40..43
-  for (int idx = 0; idx < 5; ++idx) counts.push_back(0);             // minutes 44..48
+  for (int64_t c : {20, 20, 20, 20, 20}) counts.push_back(c);  // minutes 15..19
+  for (int idx = 0; idx < 20; ++idx) counts.push_back(0);      // minutes 20..39
+  for (int64_t c : {50, 60, 55, 50}) counts.push_back(c);      // minutes 40..43
+  for (int idx = 0; idx < 5; ++idx) counts.push_back(0);       // minutes 44..48
   auto spikes = FindSpikes(Dense(counts));
   ASSERT_TRUE(spikes.ok());
   ASSERT_EQ(spikes->size(), 2u);
