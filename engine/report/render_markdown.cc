@@ -17,7 +17,11 @@ constexpr size_t kMaxCellChars = 160;
 // Text safe in a Markdown paragraph or table cell: control characters neutralised, newlines and
 // tabs folded to spaces, HTML's and Markdown's special characters escaped.
 std::string Md(std::string_view text, size_t max_chars = 0) {
-  std::string safe = TerminalSafe(text);
+  std::string folded(text);
+  for (auto& c : folded) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  std::string safe = TerminalSafe(folded);
   std::string out;
   size_t chars = 0;
   for (size_t idx = 0; idx < safe.size(); ++idx) {

@@ -1,5 +1,7 @@
 // Tolerant reader of playbook run records: the record's producer (engine/playbook) may add or
 // rename fields over time, so every field is optional and several spellings are accepted.
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/common/strings.h"
@@ -162,6 +164,10 @@ StepRecord ParseStep(const Json& item, const std::string& key_id) {
   if (auto err = Field(item, {"error"}); !err.empty()) {
     s.status = s.status.empty() ? "error: " + err : s.status + ": " + err;
   }
+  if (auto skipped = item.find("skipped"); s.status.empty() && skipped != item.end() &&
+                                             skipped->is_boolean() && skipped->get<bool>()) {
+    s.status = "skipped";
+  }
   for (const char* key : {"rows", "row_count", "count", "results", "output"}) {
     auto it = item.find(key);
     if (it == item.end()) continue;
@@ -173,7 +179,13 @@ StepRecord ParseStep(const Json& item, const std::string& key_id) {
       s.rows = static_cast<int64_t>(it->size());
       break;
     }
+    if (it->is_object()) {
+      auto rows = it->find("rows");
+      if (rows != it->end() && rows->is_array()) s.rows = static_cast<int64_t>(rows->size());
+      break;
+    }
   }
+  if (s.status.empty()) s.status = "ok";
   for (const char* key : {"duration_ms", "elapsed_ms", "ms", "took_ms"}) {
     auto it = item.find(key);
     if (it != item.end() && it->is_number()) {
@@ -189,9 +201,10 @@ void FlattenEntities(const std::string& name, const Json& value, std::vector<Nam
   if (value.is_array()) {
     for (const auto& v : value) FlattenEntities(name, v, out);
   } else if (value.is_object()) {
-    // {kind, key} / {id} / {name} objects name one entity; other objects are maps of roles.
-    std::string single = Field(value, {"key", "id", "arn", "name", "value", "ip"});
-    if (!single.empty() && !value.contains("entities")) {
+    // The top level maps roles to values; below it, {kind, key} / {id} / {name} objects name one
+    // entity and other objects are maps of roles again.
+    std::string single = name.empty() ? "" : Field(value, {"key", "id", "arn", "name", "value", "ip"});
+    if (!single.empty()) {
       std::string kind = Field(value, {"kind", "type"});
       out->push_back({name.empty() ? kind : name, kind.empty() || name.empty() || kind == name
                                                       ? single
@@ -226,6 +239,9 @@ Result<RunSummary> ParseRunRecord(std::string_view json, const std::string& orig
   if (auto pb = root.find("playbook"); pb != root.end()) {
     run.playbook = pb->is_object() ? Field(*pb, {"name", "title", "id"}) : ScalarText(*pb);
   }
+  if (auto title = Field(root, {"title"}); !title.empty()) {
+    run.playbook = run.playbook.empty() ? title : run.playbook + " — " + title;
+  }
   const Json* verdict_obj = nullptr;
   if (auto v = root.find("verdict"); v != root.end()) {
     if (v->is_object()) {
@@ -250,6 +266,11 @@ Result<RunSummary> ParseRunRecord(std::string_view json, const std::string& orig
     run.verdict_reason = Field(*verdict_obj, {"reason", "why", "because", "sentence"});
   }
   if (run.verdict_reason.empty()) run.verdict_reason = Field(root, {"reason", "verdict_reason", "summary"});
+  if (auto reasons = root.find("reasons"); run.verdict_reason.empty() && reasons != root.end() && reasons->is_array()) {
+    std::vector<std::string> parts;
+    for (const auto& r : *reasons) parts.push_back(AnyText(r));
+    run.verdict_reason = Join(parts, " ");
+  }
   if (auto f = root.find("findings"); f != root.end() && f->is_array()) {
     for (size_t idx = 0; idx < f->size(); ++idx) run.findings.push_back(ParseFinding((*f)[idx], idx));
   }
@@ -263,10 +284,36 @@ Result<RunSummary> ParseRunRecord(std::string_view json, const std::string& orig
     }
   }
   if (auto e = root.find("entities"); e != root.end()) FlattenEntities("", *e, &run.entities);
+  // Signals: the fired ones with their sentences (evidence_for / evidence_against, or a "signals"
+  // array), then the ones that did not fire (a "signals" object of id -> bool).
+  std::set<std::string> signal_ids;
+  for (const char* key : {"evidence_for", "evidence_against"}) {
+    auto list = root.find(key);
+    if (list == root.end() || !list->is_array()) continue;
+    for (const auto& item : *list) {
+      Signal signal;
+      signal.id = Field(item, {"signal", "id", "name"});
+      signal.supports = Field(item, {"supports"});
+      if (signal.supports.empty()) signal.supports = std::string(key) == "evidence_for" ? "malicious" : "operational";
+      signal.sentence = Field(item, {"sentence", "text"});
+      signal_ids.insert(signal.id);
+      run.signals.push_back(std::move(signal));
+    }
+  }
+  if (auto sig = root.find("signals"); sig != root.end() && sig->is_object()) {
+    for (auto it = sig->begin(); it != sig->end(); ++it) {
+      if (signal_ids.count(it.key()) || !it->is_boolean()) continue;
+      Signal signal;
+      signal.id = it.key();
+      signal.sentence = it.key();
+      signal.fired = it->get<bool>();
+      run.signals.push_back(std::move(signal));
+    }
+  }
   if (auto sig = root.find("signals"); sig != root.end() && sig->is_array()) {
     for (const auto& item : *sig) {
       Signal signal;
-      signal.id = Field(item, {"id", "name"});
+      signal.id = Field(item, {"id", "name", "signal"});
       signal.supports = Field(item, {"supports", "verdict", "for"});
       signal.sentence = Field(item, {"sentence", "text", "description"});
       if (auto fired = item.find("fired"); item.is_object() && fired != item.end() && fired->is_boolean()) {
@@ -290,6 +337,18 @@ Result<RunSummary> ParseRunRecord(std::string_view json, const std::string& orig
   run.onset = TimeField(root, {"onset", "spike_onset"});
   if (!run.onset) {
     if (auto sp = root.find("spike"); sp != root.end()) run.onset = TimeField(*sp, {"onset", "start"});
+  }
+  if (!run.onset) {
+    if (auto e = root.find("entities"); e != root.end()) run.onset = TimeField(*e, {"onset", "spike_onset"});
+  }
+  if (auto s = root.find("steps"); !run.onset && s != root.end() && s->is_array()) {
+    // A step (the spike-onset correlator) whose output names the onset.
+    for (const auto& step : *s) {
+      if (!step.is_object()) continue;
+      auto output = step.find("output");
+      if (output != step.end() && output->is_object()) run.onset = TimeField(*output, {"onset", "onset_minute"});
+      if (run.onset) break;
+    }
   }
   return run;
 }
