@@ -1,7 +1,9 @@
 // cairn_loghub_eval: the dependency-free half of the Loghub-2k harness (bench/loghub/run).
 //   cairn_loghub_eval content STRUCTURED.csv          prints the Content column, one per line
 //   cairn_loghub_eval score STRUCTURED.csv ASSIGN.csv  prints the grouping accuracy of the
-//                                                     `line,signature_id` assignment
+//                                                     `line,signature_id` assignment against
+//                                                     the EventTemplate labels, then against
+//                                                     the EventId labels
 // Exit status: 0 ok, 2 usage, 3 bad input.
 #include <cstdio>
 #include <cstdlib>
@@ -53,8 +55,12 @@ int main(int argc, char** argv) {
       return Fail("assignment file must start with the header 'line,signature_id'");
     }
     std::vector<std::string> truth;
+    std::vector<std::string> truth_ids;
     std::vector<std::string> predicted(lines.size());
-    for (const auto& line : lines) truth.push_back(line.event_id);
+    for (const auto& line : lines) {
+      truth.push_back(line.event_template);
+      truth_ids.push_back(line.event_id);
+    }
     std::vector<bool> seen(lines.size(), false);
     for (size_t row_idx = 1; row_idx < rows.size(); ++row_idx) {
       const auto& row = rows[row_idx];
@@ -70,7 +76,8 @@ int main(int argc, char** argv) {
     for (size_t idx = 0; idx < seen.size(); ++idx) {
       if (!seen[idx]) return Fail("no assignment for line " + std::to_string(idx + 1));
     }
-    std::printf("%.4f\n", cairn::bench::GroupingAccuracy(truth, predicted));
+    std::printf("%.4f %.4f\n", cairn::bench::GroupingAccuracy(truth, predicted),
+                cairn::bench::GroupingAccuracy(truth_ids, predicted));
     return 0;
   }
   return Usage();

@@ -85,6 +85,18 @@ inline bool HasText(TokenKind kind) {
   return kind == TokenKind::kWord || kind == TokenKind::kDelim || kind == TokenKind::kPinned;
 }
 
+// "LOOKING", "SCREEN_ON", "ERROR": upper-case words name states and levels, they are not free
+// values, so the distinct-values rule leaves them alone.
+bool IsUpperCaseWord(std::string_view word) {
+  if (word.size() < 2) return false;
+  bool letter = false;
+  for (char c : word) {
+    if (c >= 'a' && c <= 'z') return false;
+    if (c >= 'A' && c <= 'Z') letter = true;
+  }
+  return letter;
+}
+
 // Round to 2 decimals.
 double Round2(double v) { return std::round(v * 100.0) / 100.0; }
 
@@ -131,7 +143,11 @@ struct LogClusterer::Impl {
       const TemplateToken& want = group.tokens[pos];
       const Token& have = tokens[pos];
       if (want.kind == TokenKind::kVar) {
-        if (have.kind == TokenKind::kDelim) return false;
+        // A template without any constant word is too generic to absorb words.
+        if (have.kind == TokenKind::kDelim || have.kind == TokenKind::kPinned ||
+            (have.kind == TokenKind::kWord && group.word_count == 0)) {
+          return false;
+        }
         continue;
       }
       if (want.kind != have.kind || want.hash != hashes[pos]) return false;
@@ -286,16 +302,21 @@ struct LogClusterer::Impl {
     }
     if (family.size() < 2) return false;
     bool any_var = false;
+    bool all_upper = true;
     std::unordered_set<uint64_t> values;
     for (uint32_t slot : family) {
-      const TemplateToken& token = groups[members[slot]].tokens[pos];
+      const Group& member = groups[members[slot]];
+      const TemplateToken& token = member.tokens[pos];
       if (token.kind == TokenKind::kVar) any_var = true;
+      if (token.kind != TokenKind::kWord || !IsUpperCaseWord(member.TokenView(token))) {
+        all_upper = false;
+      }
       values.insert(token.hash);
     }
     int context_words =
         rep.word_count - (rep.tokens[pos].kind == TokenKind::kWord ? 1 : 0);
     bool merge = (any_var && context_words >= 1) ||
-                 (static_cast<int>(values.size()) >= options.min_distinct_values &&
+                 (!all_upper && static_cast<int>(values.size()) >= options.min_distinct_values &&
                   context_words >= options.min_context_words);
     if (!merge) return false;
     TemplateToken& slot_token = rep.tokens[pos];

@@ -15,9 +15,10 @@
 //  4. Consolidation (periodically and at the end): groups of the same length that differ in one
 //     position only form a family; the family merges into one signature with a placeholder there
 //     when one member already has a variable at that position, or when it holds at least
-//     Options::min_distinct_values different words and its common part has at least
-//     Options::min_context_words words (so "Failed password for root/ftp/git from ..." merge,
-//     "SCREEN_ON"/"SCREEN_OFF" do not). Repeated until nothing merges.
+//     Options::min_distinct_values different words (not all upper-case: those name states and
+//     levels) and its common part has at least Options::min_context_words words (so "Failed
+//     password for root/ftp/git from ..." merge, "SCREEN_ON"/"SCREEN_OFF" and "LOOKING"/
+//     "LEADING"/"FOLLOWING" do not). Repeated until nothing merges.
 // One configuration for every input: no per-dataset masks or thresholds.
 
 #include <cstdint>

@@ -72,6 +72,10 @@ bool IsDateName(std::string_view word) {
       "june", "july", "august", "september", "october", "november", "december", "monday",
       "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
   if (word.size() < 3 || word.size() > 9) return false;
+  // Cheap filter first: every name starts with one of these letters.
+  char first = word[0];
+  if (first >= 'A' && first <= 'Z') first = static_cast<char>(first - 'A' + 'a');
+  if (std::string_view("adfjmnostw").find(first) == std::string_view::npos) return false;
   for (std::string_view name : kNames) {
     if (EqualsLower(word, name)) return true;
   }

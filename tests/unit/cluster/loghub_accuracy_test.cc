@@ -30,7 +30,7 @@ double Accuracy(const std::vector<bench::LabeledLine>& lines) {
   std::vector<std::string> truth;
   std::vector<std::string> predicted;
   for (size_t idx = 0; idx < lines.size(); ++idx) {
-    truth.push_back(lines[idx].event_id);
+    truth.push_back(lines[idx].event_template);
     predicted.push_back(signatures.at(assignments.at(idx)).id);
   }
   return bench::GroupingAccuracy(truth, predicted);
@@ -51,12 +51,13 @@ TEST_P(LoghubAccuracyTest, StaysAtMeasuredAccuracy) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Loghub2k, LoghubAccuracyTest,
-                         ::testing::Values(DatasetCase{"Apache", 0.0}, DatasetCase{"HDFS", 0.0},
-                                           DatasetCase{"Linux", 0.0}, DatasetCase{"OpenSSH", 0.0},
-                                           DatasetCase{"HealthApp", 0.0},
-                                           DatasetCase{"Zookeeper", 0.0}),
-                         [](const ::testing::TestParamInfo<DatasetCase>& info) {
-                           return std::string(info.param.name);
+                         ::testing::Values(DatasetCase{"Apache", 1.0}, DatasetCase{"HDFS", 1.0},
+                                           DatasetCase{"Linux", 0.9985},
+                                           DatasetCase{"OpenSSH", 0.9985},
+                                           DatasetCase{"HealthApp", 1.0},
+                                           DatasetCase{"Zookeeper", 0.9945}),
+                         [](const ::testing::TestParamInfo<DatasetCase>& param_info) {
+                           return std::string(param_info.param.name);
                          });
 
 TEST(LoghubCsvTest, ParsesQuotedFieldsWithCommasQuotesAndNewlines) {
