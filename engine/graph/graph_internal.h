@@ -1,0 +1,34 @@
+#pragma once
+// Internal to engine/graph: principal classification shared by relations.cc and its tests.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/graph/relations.h"
+
+namespace cairn::graph {
+
+// Sample event ids kept per relation: the first four and the last.
+inline constexpr size_t kMaxSamples = 5;
+
+// The principal vertex of an event.
+struct PrincipalRef {
+  std::string kind;     // kKindUser, ...
+  std::string key;      // entities.key
+  std::string label;    // display name
+  std::string type;     // CloudTrail userIdentity.type as logged (or implied by the ARN)
+  std::string account;  // account id, when known
+  std::string role_arn;   // sessions: the role they were assumed from
+  std::string role_name;
+};
+
+// Classifies the actor columns of an event (event.h contract); nullopt when the event has no
+// principal (Apache logs, generic lines, CloudTrail records without identity).
+std::optional<PrincipalRef> ClassifyPrincipal(std::string_view source_type,
+                                              std::string_view actor_arn,
+                                              std::string_view actor_type,
+                                              std::string_view actor_name,
+                                              std::string_view account);
+
+}  // namespace cairn::graph
