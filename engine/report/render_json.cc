@@ -123,7 +123,10 @@ std::string RenderJson(const ReportData& d) {
     w.Field("actor", r.actor);
     w.Field("access_key", r.access_key);
     w.Field("source_ip", r.source_ip);
+    w.Field("action", r.action);
     w.Field("target", r.target);
+    w.Field("resource", r.resource);
+    w.Field("target_user", r.target_user);
     w.Field("status", r.status);
     w.Field("error_code", r.error_code);
     w.Field("user_agent", r.user_agent);

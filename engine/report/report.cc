@@ -478,6 +478,9 @@ class Builder {
       std::string host(row_st.Text(17));
       std::string actor_type(row_st.Text(18));
       row_st.Reset();
+      r.action = action;
+      r.resource = resource;
+      r.target_user = target_user;
       r.actor = !actor_name.empty() ? actor_name : ShortenArn(actor_arn);
       if (r.actor.empty() && actor_type == "Anonymous") r.actor = "anonymous";
       r.severity = c.severity;
@@ -757,10 +760,18 @@ class Builder {
       if (!actor.empty() && !ip.empty()) edge(actor, ip, "from", r, w, error);
       if (actor.empty() && !key.empty() && !ip.empty()) edge(key, ip, "from", r, w, error);
       if (r.source_type == "cloudtrail") {
-        if (!actor.empty() && !r.target.empty() && r.kind != "error") {
-          std::string target = node("resource", r.target, w);
-          edge(actor, target, "changed", r, w, error);
+        // What the call acted on: an access key (with its owner), another resource, or a user.
+        std::string acted_on;
+        if (!r.resource.empty()) {
+          bool is_key = r.action.find("AccessKey") != std::string::npos;
+          acted_on = node(is_key ? "access_key" : "resource", r.resource, w);
+          if (is_key && !r.target_user.empty()) {
+            edge(node("principal", r.target_user, w), acted_on, "owns key", r, w, false);
+          }
+        } else if (!r.target_user.empty() && r.target_user != r.actor) {
+          acted_on = node("principal", r.target_user, w);
         }
+        if (!actor.empty() && !acted_on.empty()) edge(actor, acted_on, r.action, r, w, error);
       } else {
         std::string origin = !ip.empty() ? ip : actor;
         std::string bucket_or_host;

@@ -105,7 +105,10 @@ struct TimelineRow {
   std::string actor;
   std::string access_key;
   std::string source_ip;
-  std::string target;          // bucket/object, resource or target user
+  std::string action;          // CloudTrail eventName, S3 operation, HTTP method, log level
+  std::string target;          // bucket/object, resource or target user (display form)
+  std::string resource;        // the resource column (e.g. the access key acted on)
+  std::string target_user;     // the IAM user acted on
   int status = 0;
   std::string error_code;
   std::string user_agent;

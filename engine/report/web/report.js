@@ -7,6 +7,8 @@
 
   var D = JSON.parse(document.getElementById('cairn-data').textContent);
   var charts = {};
+  var rowSummary = {};
+  D.timeline.rows.forEach(function (r) { rowSummary[r.event_id] = r.summary; });
 
   // ---------- DOM helpers (textContent only) ----------
   function el(tag, cls, children) {
@@ -167,6 +169,9 @@
     if (f.evidence.length) {
       var t = table(['Time', 'Source', 'Event', 'Details']);
       t.table.className = 'evidence';
+      var cols = el('colgroup');
+      ['190px', '150px', '110px', null].forEach(function (w) { var c = el('col'); if (w) c.style.width = w; cols.appendChild(c); });
+      t.table.insertBefore(cols, t.table.firstChild);
       f.evidence.slice(0, 50).forEach(function (e) {
         var tr = el('tr');
         tr.appendChild(td(fmtTime(e.time), 'time'));
@@ -178,9 +183,10 @@
           cell.appendChild(a);
         } else {
           cell.appendChild(document.createTextNode(e.ref));
+          if (e.ref) cell.appendChild(el('span', 'note', ' (not in this case)'));
         }
         tr.appendChild(cell);
-        tr.appendChild(td(e.text));
+        tr.appendChild(td(e.text || (e.event_id > 0 ? rowSummary[e.event_id] || '' : '')));
         t.body.appendChild(tr);
       });
       box.appendChild(t.table);
@@ -239,11 +245,8 @@
   });
   var right = el('div');
   right.appendChild(locTable.table);
-  var lg = el('div', 'legend-inline');
-  var li1 = el('span'); var i1 = el('i'); i1.style.background = '#d92d20'; li1.appendChild(i1); li1.appendChild(document.createTextNode('incident (new address)'));
-  var li2 = el('span'); var i2 = el('i'); i2.style.background = '#2e90fa'; li2.appendChild(i2); li2.appendChild(document.createTextNode('baseline'));
-  lg.appendChild(li1); lg.appendChild(li2);
-  right.appendChild(lg);
+  right.appendChild(el('p', 'note', 'Incident: an address first used by its principal within ' +
+    'the hour before the spike onset or later, or named by the playbook run. Baseline: used before.'));
   grid.appendChild(right);
   sl.appendChild(grid);
   main.appendChild(sl);
@@ -321,14 +324,15 @@
     tr.dataset.eventId = String(r.event_id);
     tr.appendChild(td(fmtTime(r.time), 'time'));
     tr.appendChild(td(pill(r.severity, r.severity), 'sev'));
-    var src = td(r.source_name || r.source_type, 'src');
-    src.title = r.source_name || r.source_type;
+    var srcName = r.source_name || r.source_type;
+    var src = td(srcName.substring(srcName.lastIndexOf('/') + 1), 'src');
+    src.title = srcName;
     tr.appendChild(src);
     var what = td(null, 'what');
     if (r.findings.length) { what.appendChild(pill('evidence', 'ev')); what.appendChild(document.createTextNode(' ')); }
     what.appendChild(document.createTextNode(r.summary));
     tr.appendChild(what);
-    tr.appendChild(td(r.actor));
+    tr.appendChild(td(r.actor, 'who'));
     tr.appendChild(td(r.source_ip, 'mono'));
     var detail = el('tr', 'detail');
     detail.hidden = true;
@@ -563,6 +567,28 @@
     var world = JSON.parse(document.getElementById('cairn-world').textContent);
     var geo = topojson.feature(world, world.objects.countries);
     geo.features = geo.features.filter(function (f) { return f.properties && f.properties.name !== 'Antarctica'; });
+    // world-atlas cuts rings at the antimeridian with points at both -180 and +180; drawn flat,
+    // the jump between them is a line across the map. Put such points on the ring's own side.
+    // A ring that straddles it (Chukotka) has its minority side clamped onto the meridian.
+    function fixRing(ring) {
+      var east = 0, farEast = false, farWest = false;
+      ring.forEach(function (p) {
+        east += p[0] > 0 ? 1 : -1;
+        if (p[0] > 90) farEast = true;
+        if (p[0] < -90) farWest = true;
+      });
+      if (!(farEast && farWest)) return;
+      ring.forEach(function (p) {
+        if (east >= 0 && p[0] < -90) p[0] = 180;
+        if (east < 0 && p[0] > 90) p[0] = -180;
+      });
+    }
+    geo.features.forEach(function (f) {
+      var g = f.geometry;
+      if (!g) return;
+      var polys = g.type === 'Polygon' ? [g.coordinates] : (g.type === 'MultiPolygon' ? g.coordinates : []);
+      polys.forEach(function (poly) { poly.forEach(fixRing); });
+    });
     echarts.registerMap('world', geo);
     function points(cls) {
       return D.locations.filter(function (l) { return l['class'] === cls; }).map(function (l) {
@@ -586,11 +612,13 @@
              emphasis: { disabled: true }, select: { disabled: true }, silent: true },
       series: [
         { name: 'baseline', type: 'scatter', coordinateSystem: 'geo', data: points('baseline'), symbolSize: size,
-          itemStyle: { color: '#2e90fa', borderColor: '#fff', borderWidth: 1, opacity: 0.9 }, z: 3 },
+          itemStyle: { color: '#2e90fa', borderColor: '#fff', borderWidth: 1, opacity: 0.9 }, z: 3,
+          label: { show: true, position: 'left', formatter: function (p) { return p.data.loc.city || p.data.loc.country_code || p.name; },
+                   color: '#1849a9', fontSize: 11 }, labelLayout: { hideOverlap: true } },
         { name: 'incident', type: 'scatter', coordinateSystem: 'geo', data: points('incident'), symbolSize: size,
           itemStyle: { color: '#d92d20', borderColor: '#fff', borderWidth: 1.2 }, z: 4,
           label: { show: true, position: 'right', formatter: function (p) { return p.data.loc.city || p.data.loc.country_code || p.name; },
-                   color: '#912018', fontSize: 11 } }
+                   color: '#912018', fontSize: 11 }, labelLayout: { hideOverlap: true } }
       ]
     });
   })();
@@ -632,7 +660,7 @@
       series: [{
         type: 'graph', layout: 'force', roam: true, draggable: true, top: 10, bottom: 40,
         data: nodes, links: links, categories: kinds.map(function (k) { return { name: k }; }),
-        force: { repulsion: 260, edgeLength: [70, 150], gravity: 0.08, layoutAnimation: false },
+        force: { repulsion: 320, edgeLength: [60, 130], gravity: 0.16, friction: 0.3, layoutAnimation: false },
         label: { position: 'right', fontSize: 11, color: '#344054',
                  formatter: function (p) { var s = p.data.name || ''; return s.length > 28 ? s.substring(0, 27) + '…' : s; } },
         edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 6,

@@ -214,7 +214,16 @@ TEST_F(ReportBuildTest, DerivedGraphLinksTheActorItsAddressesAndTheFailingBucket
   EXPECT_TRUE(nodes["principal:key-manager"]->seed);
   EXPECT_NE(has_edge("principal:key-manager", "ip:81.2.69.142"), nullptr);
   EXPECT_NE(has_edge("principal:key-manager", "ip:89.160.20.115"), nullptr);
-  EXPECT_NE(has_edge("principal:key-manager", "resource:AKIAAPPKEY000000001 (user app-user)"), nullptr);
+  const GraphEdge* change = has_edge("principal:key-manager", "access_key:AKIAAPPKEY000000001");
+  ASSERT_NE(change, nullptr);
+  EXPECT_EQ(change->kind, "UpdateAccessKey");
+  EXPECT_EQ(change->count, 1);  // the admin's re-enable comes from admin-alice
+  EXPECT_NE(has_edge("principal:app-user", "access_key:AKIAAPPKEY000000001"), nullptr);
+  EXPECT_NE(has_edge("principal:admin-alice", "access_key:AKIAAPPKEY000000001"), nullptr);
+  // The failed DeleteUser acted on a user: an edge to that principal, counted as an error.
+  const GraphEdge* failed = has_edge("principal:key-manager", "principal:bob");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->errors, 1);
   const GraphEdge* s3 = has_edge("ip:10.0.0.11", "bucket:photos-a");
   ASSERT_NE(s3, nullptr);
   EXPECT_EQ(s3->kind, "403 InvalidAccessKeyId");
