@@ -315,6 +315,17 @@ bool AsObject(simdjson::dom::element e, simdjson::dom::object* out) {
   return e.get_object().get(*out) == simdjson::SUCCESS;
 }
 
+// Keys that mark a CloudTrail record, in any letter case (exports such as Panther's lower-case
+// them): such a record without eventTime is a partial CloudTrail record, not foreign JSON.
+bool LooksLikeCloudTrailKey(std::string_view k) {
+  for (std::string_view known : {"eventname", "eventsource", "eventid", "eventtime", "eventversion",
+                                 "useridentity", "awsregion", "eventtype", "eventcategory",
+                                 "sourceipaddress", "recipientaccountid"}) {
+    if (EqualsIgnoreCase(k, known)) return true;
+  }
+  return false;
+}
+
 // requestParameters names that identify the main target, in order of preference.
 constexpr std::array<std::string_view, 34> kResourceKeys = {
     "roleName", "roleArn", "policyArn", "groupName", "instanceProfileName", "policyName",
@@ -420,6 +431,7 @@ Status CloudTrailParser::Impl::Extract(simdjson::dom::element root, size_t compa
       default:
         break;
     }
+    if (!cloudtrail_key && LooksLikeCloudTrailKey(k)) cloudtrail_key = true;
   }
   if (!cloudtrail_key) {
     return Error::Parse("JSON object is not a CloudTrail record (no eventName, eventTime, eventSource "
@@ -562,7 +574,7 @@ class DocumentWalker {
       std::string_view collected;
       bool ok = scanner_.ScanObject(&pos, &members, kCollect, &elements, &collected);
       if (ok) {
-        CAIRN_TRY(Object(Span{start, pos}, members, elements, collected, true, 0));
+        CAIRN_TRY(Object(Span{start, pos}, members, elements, collected, false, 0));
         continue;
       }
       // Damaged: keep the records found before the damage, reject the rest.

@@ -29,7 +29,12 @@ std::string DetectFormat(std::string_view head, const ApacheLogFormat* apache_fo
   if (StartsWith(head, "\xEF\xBB\xBF")) p = 3;
   while (p < head.size() && (head[p] == ' ' || head[p] == '\n' || head[p] == '\r' || head[p] == '\t')) ++p;
   if (p >= head.size()) return "";
-  if (head[p] == '{' || head[p] == '[') return "cloudtrail";
+  if (head[p] == '{') return "cloudtrail";
+  if (head[p] == '[') {  // a JSON array, or a bracketed timestamp ("[Mon Aug 31 ...")
+    size_t q = p + 1;
+    while (q < head.size() && (head[q] == ' ' || head[q] == '\n' || head[q] == '\r' || head[q] == '\t')) ++q;
+    if (q >= head.size() || head[q] == '{' || head[q] == ']' || head[q] == '[') return "cloudtrail";
+  }
   int checked = 0, s3 = 0, access = 0, error = 0, generic = 0;
   Event e;
   size_t pos = p;

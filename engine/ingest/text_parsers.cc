@@ -150,7 +150,7 @@ Status ParseS3AccessLine(std::string_view line, Event* e) {
 namespace {
 
 bool IsHttpMethod(std::string_view m) {
-  if (m.empty() || m.size() > 24) return false;
+  if (m.empty() || m.size() > 24 || m[0] < 'A' || m[0] > 'Z') return false;
   for (char c : m) {
     if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_')) return false;
   }

@@ -1,0 +1,198 @@
+// cairn ingest / sources / stats through the binary: exit codes, JSON totals, and kill -9 then
+// rerun giving exactly the counts of a clean run.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "engine/common/strings.h"
+#include "engine/store/case_store.h"
+#include "tests/testing/testing.h"
+
+namespace cairn {
+namespace {
+
+std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+std::string Run(const std::string& args, int* rc, std::string* err = nullptr) {
+  std::string out;
+  *rc = testing::RunCommand(testing::CairnBinary() + " " + args, &out, err);
+  return out;
+}
+
+// A deterministic corpus: many small S3 objects, CloudTrail delivery files (some records delivered
+// twice, one gzipped), Apache logs, and a few broken lines.
+void MakeCorpus(const std::filesystem::path& root, int s3_files) {
+  for (int f = 0; f < s3_files; ++f) {
+    std::string body;
+    for (int k = 0; k < 40; ++k) {
+      int n = f * 40 + k;
+      body += "79a59df900b949e5 bucket-" + std::to_string(f % 3) + " [06/Feb/2019:00:" +
+              std::to_string(10 + n % 50) + ":38 +0000] 192.0.2." + std::to_string(n % 200) +
+              " arn:aws:iam::111122223333:user/u" + std::to_string(n % 7) + " REQ" + std::to_string(n) +
+              " REST.GET.OBJECT key" + std::to_string(n) + " \"GET /key" + std::to_string(n) +
+              " HTTP/1.1\" " + (n % 11 == 0 ? "403 AccessDenied" : "200 -") + " 10 10 1 1 \"-\" \"ua\" -\n";
+    }
+    if (f % 50 == 0) body += "broken line\n";
+    char name[96];
+    std::snprintf(name, sizeof name, "s3/2019-02-06-00-%02d-%02d-%016X", f / 60 % 60, f % 60, f);
+    testing::WriteFile(root / name, body);
+  }
+  for (int f = 0; f < 12; ++f) {
+    std::string records;
+    for (int k = 0; k < 30; ++k) {
+      int n = (f / 2) * 30 + k;  // files 2m and 2m+1 carry the same records (two trails)
+      if (!records.empty()) records += ",";
+      records += "{\"eventVersion\":\"1.08\",\"eventTime\":\"2024-01-01T00:" + std::to_string(10 + n % 50) +
+                 ":00Z\",\"eventName\":\"GetObject\",\"eventID\":\"id-" + std::to_string(n) +
+                 "\",\"userIdentity\":{\"type\":\"IAMUser\",\"userName\":\"u" + std::to_string(n % 5) + "\"}}";
+    }
+    testing::WriteFile(root / ("cloudtrail/trail" + std::to_string(f % 2) + "/f" + std::to_string(f) + ".json"),
+                       "{\"Records\":[" + records + "]}");
+  }
+  std::string access;
+  for (int k = 0; k < 500; ++k) {
+    access += "10.1.0." + std::to_string(k % 250) + " - - [10/Oct/2000:13:55:36 -0700] \"GET /p" +
+              std::to_string(k) + " HTTP/1.0\" " + (k % 9 == 0 ? "500" : "200") + " 5\n";
+  }
+  testing::WriteFile(root / "web01/access.log", access);
+}
+
+struct Counts {
+  int64_t events = -1, rejects = -1, sources = -1, duplicates = -1, collisions = -1, source_events = -1;
+  bool operator==(const Counts& o) const {
+    return events == o.events && rejects == o.rejects && sources == o.sources &&
+           duplicates == o.duplicates && collisions == o.collisions && source_events == o.source_events;
+  }
+};
+
+Counts ReadCounts(const std::filesystem::path& case_path) {
+  Counts c;
+  auto store = store::CaseStore::Open(case_path.string(), store::CaseStore::Mode::kReadWrite);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().ToString());
+  if (!store.ok()) return c;
+  auto q = [&](const char* sql) {
+    auto st = (*store)->Prepare(sql);
+    EXPECT_TRUE(st.ok());
+    EXPECT_TRUE(*st->Step());
+    return st->Int(0);
+  };
+  c.events = q("SELECT count(*) FROM events");
+  c.rejects = q("SELECT count(*) FROM rejects");
+  c.sources = q("SELECT count(*) FROM sources");
+  c.duplicates = q("SELECT coalesce(sum(duplicates),0) FROM sources");
+  c.collisions = q("SELECT count(*) FROM collisions");
+  c.source_events = q("SELECT coalesce(sum(events),0) FROM sources");
+  return c;
+}
+
+pid_t Spawn(const std::string& evidence, const std::string& case_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", 1);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::string bin = testing::CairnBinary();
+    execl(bin.c_str(), bin.c_str(), "ingest", evidence.c_str(), "--case", case_path.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST(IngestCliTest, KillNineAtAnyMomentThenRerunCompletesExactlyOnce) {
+  testing::TempDir dir;
+  MakeCorpus(dir / "evidence", 900);
+  std::string evidence = (dir / "evidence").string();
+  int rc = 0;
+  Run("ingest " + Q(dir / "evidence") + " --case " + Q(dir / "clean.cairn"), &rc);
+  ASSERT_EQ(rc, 0);
+  Counts clean = ReadCounts(dir / "clean.cairn");
+  EXPECT_EQ(clean.events, 900 * 40 + 6 * 30 + 500);
+  EXPECT_EQ(clean.duplicates, 6 * 30);
+  EXPECT_EQ(clean.rejects, 18);
+  EXPECT_EQ(clean.sources, 900 + 12 + 1);
+
+  // Kill at several moments: right away, and after a growing delay. Then rerun to completion.
+  auto killed = dir / "killed.cairn";
+  bool saw_partial = false;
+  for (int delay_ms : {0, 30, 150, 400, 900}) {
+    pid_t pid = Spawn(evidence, killed.string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (std::filesystem::exists(killed)) {
+      Counts partial = ReadCounts(killed);  // the case opens after every kill
+      EXPECT_LE(partial.events, clean.events);
+      EXPECT_EQ(partial.events, partial.source_events);  // no event without its source row
+      if (partial.events > 0 && partial.events < clean.events) saw_partial = true;
+    }
+  }
+  Run("ingest " + Q(dir / "evidence") + " --case " + Q(killed), &rc);
+  EXPECT_EQ(rc, 0);
+  EXPECT_TRUE(ReadCounts(killed) == clean);
+  // And once more: nothing changes.
+  Run("ingest " + Q(dir / "evidence") + " --case " + Q(killed), &rc);
+  EXPECT_EQ(rc, 0);
+  Counts again = ReadCounts(killed);
+  EXPECT_TRUE(again == clean) << again.events << " vs " << clean.events;
+  if (!saw_partial) GTEST_LOG_(INFO) << "no kill landed mid-way on this machine";
+}
+
+TEST(IngestCliTest, StatsAndSourcesJsonTotals) {
+  testing::TempDir dir;
+  auto data = testing::SharedData();
+  int rc = 0;
+  std::string err;
+  Run("ingest " + Q(data / "s3-access") + " " + Q(data / "apache-access") + " --case " + Q(dir / "c.cairn") +
+          " --category S3/Access --category s3_aws_logs",
+      &rc, &err);
+  ASSERT_EQ(rc, 0) << err;
+  EXPECT_NE(err.find("ingested "), std::string::npos) << err;
+  std::string out = Run("stats --case " + Q(dir / "c.cairn") + " --format json", &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_TRUE(StartsWith(out, "{\"events\":49,\"rejects\":0,")) << out;
+  EXPECT_NE(out.find("\"S3/Access\":49"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"s3_access\":29"), std::string::npos) << out;
+  out = Run("sources --case " + Q(dir / "c.cairn") + " --format json", &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_TRUE(StartsWith(out, "{\"events\":49,\"rejects\":0,")) << out;
+  EXPECT_NE(out.find("\"sha256\":\""), std::string::npos);
+  out = Run("sources --case " + Q(dir / "c.cairn"), &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_NE(out.find("s3_access"), std::string::npos);
+}
+
+TEST(IngestCliTest, ExitCodes) {
+  testing::TempDir dir;
+  int rc = 0;
+  std::string err;
+  Run("ingest /nonexistent/evidence --case " + Q(dir / "c.cairn"), &rc, &err);
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(err.find("does not exist"), std::string::npos) << err;
+  testing::WriteFile(dir / "notes.txt", "hello\nworld\n");
+  Run("ingest " + Q(dir / "notes.txt") + " --case " + Q(dir / "c.cairn"), &rc, &err);
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(err.find("nothing ingestible"), std::string::npos) << err;
+  Run("ingest " + Q(dir / "notes.txt") + " --case " + Q(dir / "c.cairn") + " --format bogus", &rc, &err);
+  EXPECT_EQ(rc, 2);
+  unsetenv("CAIRN_CASE");
+  Run("ingest " + Q(dir / "notes.txt"), &rc, &err);  // no --case and no CAIRN_CASE
+  EXPECT_EQ(rc, 2);
+  // Rejects are reported but are not a failure.
+  testing::WriteFile(dir / "s3.log", "o b [06/Feb/2019:00:00:38 +0000] ip r id op k \"GET / HTTP/1.1\" 200 - 1 - 1 - \"-\" \"ua\" -\nx y z w\n");
+  Run("ingest " + Q(dir / "s3.log") + " --case " + Q(dir / "d.cairn"), &rc, &err);
+  EXPECT_EQ(rc, 0);
+  EXPECT_NE(err.find("1 line rejected in"), std::string::npos) << err;
+  EXPECT_NE(err.find("expected at least 18 fields, got 4"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace cairn
