@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <limits>
+#include <utility>
 #include "correlators/format_internal.h"
 #include "correlators/register_all.h"
 
@@ -67,17 +68,22 @@ Result<std::vector<Spike>> FindSpikes(std::span<const correlate::SeriesPoint> se
                                       const SpikeParams& params) {
   CAIRN_TRY(Validate(params));
   const int64_t width = params.bucket_ms;
-  std::map<TimeMs, int64_t> sparse;
+  // Bucket, sort and sum (a sorted vector: a map costs ~10x on a year of minutes).
+  std::vector<std::pair<TimeMs, int64_t>> sparse;
+  sparse.reserve(series.size());
+  const bool has_lo = params.from.has_value(), has_hi = params.to.has_value();
+  const TimeMs lo = has_lo ? FloorTo(*params.from, width) : std::numeric_limits<TimeMs>::min();
+  const TimeMs hi = has_hi ? FloorTo(*params.to, width) : std::numeric_limits<TimeMs>::max();
   for (const auto& point : series) {
     TimeMs bucket = FloorTo(point.minute, width);
-    if (params.from && bucket < FloorTo(*params.from, width)) continue;
-    if (params.to && bucket > FloorTo(*params.to, width)) continue;
-    sparse[bucket] += point.count;
+    if (bucket < lo || bucket > hi) continue;
+    sparse.emplace_back(bucket, point.count);
   }
+  if (!std::is_sorted(sparse.begin(), sparse.end())) std::sort(sparse.begin(), sparse.end());
   std::vector<Spike> spikes;
-  if (sparse.empty() && !(params.from && params.to)) return spikes;
-  const TimeMs first = params.from ? FloorTo(*params.from, width) : sparse.begin()->first;
-  const TimeMs last = params.to ? FloorTo(*params.to, width) : sparse.rbegin()->first;
+  if (sparse.empty() && !(has_lo && has_hi)) return spikes;
+  const TimeMs first = has_lo ? lo : sparse.front().first;
+  const TimeMs last = has_hi ? hi : sparse.back().first;
   const int64_t n_buckets = (last - first) / width + 1;
   if (n_buckets > params.max_buckets) {
     return Error::InvalidArgument("spike_onset: the series spans " + std::to_string(n_buckets) +
@@ -85,8 +91,9 @@ Result<std::vector<Spike>> FindSpikes(std::span<const correlate::SeriesPoint> se
                                   std::to_string(params.max_buckets) + ")");
   }
   std::vector<int64_t> values(static_cast<size_t>(n_buckets), 0);
-  for (const auto& [bucket, count] : sparse)
-    values[static_cast<size_t>((bucket - first) / width)] = count;
+  for (const auto& [bucket, count] : sparse) {
+    values[static_cast<size_t>((bucket - first) / width)] += count;
+  }
   auto time_of = [&](size_t idx) { return first + static_cast<int64_t>(idx) * width; };
 
   const size_t n = values.size();
