@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 #include <vector>
 
@@ -11,7 +12,7 @@
 namespace cairn::cluster::internal {
 namespace {
 
-enum CharClass : uint8_t {
+enum CharClass : uint16_t {
   kSpaceChar = 1,
   kDelimChar = 2,
   kDigitChar = 4,
@@ -20,25 +21,31 @@ enum CharClass : uint8_t {
   kLowerChar = 32,
   kUpperChar = 64,
   kAddrChar = 128,   // hex digits, ':' '.' '%': what an IPv6/MAC address is made of
+  kHintChar = 256,   // '.', '/', '\\', '@': a word holding one may be a path, host or address
+  kStopChar = 512,   // ends a whitespace word: whitespace or the pinned-value marker
+  kColonChar = 1024,
 };
 
-constexpr std::array<uint8_t, 256> MakeClasses() {
-  std::array<uint8_t, 256> table{};
-  for (unsigned char c : std::string_view(" \t\r\n\v\f")) table[c] |= kSpaceChar;
+constexpr std::array<uint16_t, 256> MakeClasses() {
+  std::array<uint16_t, 256> table{};
+  for (unsigned char c : std::string_view(" \t\r\n\v\f")) table[c] |= kSpaceChar | kStopChar;
+  table[static_cast<unsigned char>(kPinnedMarker)] |= kStopChar;
   for (unsigned char c : std::string_view("=:,;()[]{}\"'<>|")) table[c] |= kDelimChar;
   for (unsigned char c : std::string_view(":,|")) table[c] |= kJoinerChar;
+  table[static_cast<unsigned char>(':')] |= kColonChar;
   for (int c = '0'; c <= '9'; ++c) table[c] |= kDigitChar | kHexChar | kAddrChar;
   for (int c = 'a'; c <= 'z'; ++c) table[c] |= kLowerChar;
   for (int c = 'A'; c <= 'Z'; ++c) table[c] |= kUpperChar;
   for (int c = 'a'; c <= 'f'; ++c) table[c] |= kHexChar | kAddrChar;
   for (int c = 'A'; c <= 'F'; ++c) table[c] |= kHexChar | kAddrChar;
   for (unsigned char c : std::string_view(":.%")) table[c] |= kAddrChar;
+  for (unsigned char c : std::string_view("./\\@")) table[c] |= kHintChar;
   return table;
 }
 
-constexpr std::array<uint8_t, 256> kClasses = MakeClasses();
+constexpr std::array<uint16_t, 256> kClasses = MakeClasses();
 
-inline uint8_t Class(char c) { return kClasses[static_cast<unsigned char>(c)]; }
+inline uint16_t Class(char c) { return kClasses[static_cast<unsigned char>(c)]; }
 inline bool IsSpace(char c) { return (Class(c) & kSpaceChar) != 0; }
 inline bool IsDelim(char c) { return (Class(c) & kDelimChar) != 0; }
 
@@ -66,18 +73,23 @@ bool EqualsLower(std::string_view word, std::string_view lower) {
 
 // Month and weekday names: part of a date when next to a number ("Sun Jul 10 03:55:15 2005").
 bool IsDateName(std::string_view word) {
-  static constexpr std::string_view kNames[] = {
-      "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-      "mon", "tue", "wed", "thu", "fri", "sat", "sun", "january", "february", "march", "april",
-      "june", "july", "august", "september", "october", "november", "december", "monday",
-      "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+  static constexpr std::string_view kShort[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
+                                                "aug", "sep", "oct", "nov", "dec", "mon", "tue",
+                                                "wed", "thu", "fri", "sat", "sun"};
+  static constexpr std::string_view kLong[] = {
+      "january", "february", "march", "april", "may", "june", "july", "august", "september",
+      "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+      "saturday", "sunday"};
   if (word.size() < 3 || word.size() > 9) return false;
-  // Cheap filter first: every name starts with one of these letters.
-  char first = word[0];
-  if (first >= 'A' && first <= 'Z') first = static_cast<char>(first - 'A' + 'a');
-  if (std::string_view("adfjmnostw").find(first) == std::string_view::npos) return false;
-  for (std::string_view name : kNames) {
-    if (EqualsLower(word, name)) return true;
+  char prefix[3];
+  for (size_t idx = 0; idx < 3; ++idx) {
+    char c = word[idx];
+    prefix[idx] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  for (size_t idx = 0; idx < std::size(kShort); ++idx) {
+    const std::string_view name = kShort[idx];
+    if (name[0] != prefix[0] || name[1] != prefix[1] || name[2] != prefix[2]) continue;
+    return word.size() == 3 || EqualsLower(word, kLong[idx]);
   }
   return false;
 }
@@ -127,7 +139,7 @@ bool IsAddressWord(std::string_view word) {
   size_t colons = 0;
   bool digit = false;
   for (char c : word) {
-    uint8_t cls = Class(c);
+    uint16_t cls = Class(c);
     if ((cls & kAddrChar) == 0) return false;
     if (c == ':') ++colons;
     if ((cls & kDigitChar) != 0) digit = true;
@@ -151,10 +163,10 @@ class Emitter {
 
 // Splits one whitespace word [begin, end) into sub-tokens.
 void SplitWord(std::string_view message, size_t begin, size_t end, bool space_before,
-               Emitter* emitter) {
+               bool has_colon, Emitter* emitter) {
   std::string_view word = message.substr(begin, end - begin);
   // Addresses with colons stay whole (after peeling brackets and trailing punctuation).
-  if (word.find(':') != std::string_view::npos) {
+  if (has_colon) {
     size_t core_begin = 0;
     size_t core_end = word.size();
     while (core_begin < core_end && (word[core_begin] == '[' || word[core_begin] == '(' ||
@@ -205,9 +217,19 @@ void SplitWord(std::string_view message, size_t begin, size_t end, bool space_be
       ++pos;
     } else {
       size_t stop = pos;
-      while (stop < end && !IsDelim(message[stop])) ++stop;
+      uint16_t seen = 0;
+      uint16_t common = kHexChar;
+      for (; stop < end; ++stop) {
+        uint16_t cls = Class(message[stop]);
+        if ((cls & kDelimChar) != 0) break;
+        seen |= cls;
+        common &= cls;
+      }
       std::string_view sub = message.substr(pos, stop - pos);
-      bool variable = after_attached_equals || IsVariableWord(sub);
+      // Fast path: a digit decides; letters only (no . / \\ @, not long hex) is a constant.
+      bool variable = after_attached_equals || (seen & kDigitChar) != 0 ||
+                      (((seen & kHintChar) != 0 || (common != 0 && sub.size() >= 8)) &&
+                       IsVariableWord(sub));
       emitter->Emit(pos, stop - pos, variable ? TokenKind::kVar : TokenKind::kWord,
                     first && space_before);
       after_attached_equals = false;
@@ -226,7 +248,7 @@ bool IsVariableWord(std::string_view word) {
   size_t at_sign = std::string_view::npos;
   for (size_t idx = 0; idx < word.size(); ++idx) {
     char c = word[idx];
-    uint8_t cls = Class(c);
+    uint16_t cls = Class(c);
     if ((cls & kDigitChar) != 0) return true;
     if ((cls & kHexChar) == 0) all_hex = false;
     if (c == '/') ++slashes;
@@ -280,8 +302,13 @@ void Tokenize(std::string_view message, size_t max_tokens, std::vector<Token>* o
       continue;
     }
     size_t end = pos;
-    while (end < size && !IsSpace(message[end]) && message[end] != kPinnedMarker) ++end;
-    SplitWord(message, pos, end, space && !out->empty(), &emitter);
+    uint16_t seen = 0;
+    for (; end < size; ++end) {
+      uint16_t cls = Class(message[end]);
+      if ((cls & kStopChar) != 0) break;
+      seen |= cls;
+    }
+    SplitWord(message, pos, end, space && !out->empty(), (seen & kColonChar) != 0, &emitter);
     space = false;
     pos = end;
   }
