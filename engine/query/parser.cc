@@ -204,13 +204,13 @@ class Parser {
       op.span.offset = static_cast<int64_t>(bar);
       CAIRN_ASSIGN_OR_RETURN(Operator parsed, ParseOperator(bar));
       Token end = Peek();
-      if (end.kind != Token::Kind::kEnd && end.kind != Token::Kind::kPipe) {
-        return Err("unexpected '" + end.text + "' at the end of '" + OpName(parsed) + "'",
-                   end.offset, end.length)
-            .WithHelp("operators are separated by '|'");
-      }
       size_t stop = static_cast<size_t>(end.offset);
       parsed.text = std::string(Trim(std::string_view(original_).substr(bar + 1, stop - bar - 1)));
+      if (end.kind != Token::Kind::kEnd && end.kind != Token::Kind::kPipe) {
+        return Err("unexpected '" + end.text + "' at the end of '" + OpName(parsed) + "'",
+                   static_cast<size_t>(end.offset), static_cast<size_t>(end.length))
+            .WithHelp("operators are separated by '|'");
+      }
       p.ops.push_back(std::move(parsed));
     }
     return p;
@@ -722,13 +722,13 @@ class Parser {
     if (!re.ok()) {
       return Err(re.error().message(), static_cast<size_t>(pat.offset) + 1 + std::min(err_off, raw.size()), 1);
     }
-    if ((*re)->named_groups().empty()) {
-      return std::move(Err("parse regex needs at least one named group", pat)
-                           .WithHelp("name what to extract: (?<user>\\w+)"));
-    }
     if (static_cast<size_t>((*re)->capture_count()) != (*re)->named_groups().size()) {
       return std::move(Err("parse regex has an unnamed capturing group", pat)
                            .WithHelp("name it (?<name>...) or make it non-capturing (?:...)"));
+    }
+    if ((*re)->named_groups().empty()) {
+      return std::move(Err("parse regex needs at least one named group", pat)
+                           .WithHelp("name what to extract: (?<user>\\w+)"));
     }
     for (const auto& g : (*re)->named_groups()) op.names.push_back(g.first);
     while (true) {

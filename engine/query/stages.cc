@@ -163,17 +163,133 @@ class RegexStage final : public StreamingStage {
 
 // ---- json --------------------------------------------------------------------------------
 
-using Json = nlohmann::json;
+// A JSON document tree that keeps object keys in document order and numbers as written
+// ("1.50" stays 1.50), built with nlohmann's SAX parser.
+struct Json {
+  enum class Type { kNull, kBool, kNumber, kString, kObject, kArray };
+  Type type = Type::kNull;
+  std::string text;  // bool "true"/"false", number as written, string value
+  std::vector<std::pair<std::string, Json>> members;
+  std::vector<Json> elements;
+
+  bool is_object() const { return type == Type::kObject; }
+  bool is_array() const { return type == Type::kArray; }
+  bool is_structured() const { return is_object() || is_array(); }
+  bool empty() const { return members.empty() && elements.empty(); }
+  const Json* Member(const std::string& key) const {
+    for (const auto& [k, v] : members) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+  void Dump(std::string* out) const {
+    switch (type) {
+      case Type::kNull: *out += "null"; break;
+      case Type::kBool:
+      case Type::kNumber: *out += text; break;
+      case Type::kString: *out += JsonQuote(text); break;
+      case Type::kObject:
+        *out += '{';
+        for (size_t k = 0; k < members.size(); ++k) {
+          if (k) *out += ',';
+          *out += JsonQuote(members[k].first);
+          *out += ':';
+          members[k].second.Dump(out);
+        }
+        *out += '}';
+        break;
+      case Type::kArray:
+        *out += '[';
+        for (size_t k = 0; k < elements.size(); ++k) {
+          if (k) *out += ',';
+          elements[k].Dump(out);
+        }
+        *out += ']';
+        break;
+    }
+  }
+};
+
+class JsonBuilder {
+ public:
+  explicit JsonBuilder(Json* root) : root_(root) {}
+  bool null() { return Add(Json{}); }
+  bool boolean(bool b) { return Scalar(Json::Type::kBool, b ? "true" : "false"); }
+  bool number_integer(int64_t v) { return Scalar(Json::Type::kNumber, std::to_string(v)); }
+  bool number_unsigned(uint64_t v) { return Scalar(Json::Type::kNumber, std::to_string(v)); }
+  bool number_float(double, const std::string& s) { return Scalar(Json::Type::kNumber, s); }
+  bool string(std::string& s) { return Scalar(Json::Type::kString, std::move(s)); }
+  bool binary(nlohmann::json::binary_t&) { return false; }
+  bool start_object(std::size_t) { return Open(Json::Type::kObject); }
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t) { return Open(Json::Type::kArray); }
+  bool end_array() { return Close(); }
+  bool key(std::string& k) {
+    key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+ private:
+  bool Scalar(Json::Type t, std::string text) {
+    Json j;
+    j.type = t;
+    j.text = std::move(text);
+    return Add(std::move(j));
+  }
+  // Adds a value to the current container (or as the root); returns it through last_.
+  bool Add(Json j) {
+    if (stack_.empty()) {
+      *root_ = std::move(j);
+      last_ = root_;
+      return true;
+    }
+    Json* parent = stack_.back();
+    if (parent->is_object()) {
+      parent->members.emplace_back(std::move(key_), std::move(j));
+      last_ = &parent->members.back().second;
+    } else {
+      parent->elements.push_back(std::move(j));
+      last_ = &parent->elements.back();
+    }
+    return true;
+  }
+  bool Open(Json::Type t) {
+    if (stack_.size() > 512) return false;
+    Json j;
+    j.type = t;
+    Add(std::move(j));
+    stack_.push_back(last_);
+    return true;
+  }
+  bool Close() {
+    stack_.pop_back();
+    return true;
+  }
+  Json* root_;
+  Json* last_ = nullptr;
+  std::vector<Json*> stack_;  // pointers stay valid: a container only grows while it is on top
+  std::string key_;
+};
+
+bool ParseJson(std::string_view text, Json* out) {
+  *out = Json{};
+  JsonBuilder builder(out);
+  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+  return ok;
+}
 
 Value JsonToValue(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null: return Value::Null();
-    case Json::value_t::string: return Value::String(j.get<std::string>());
-    case Json::value_t::boolean: return Value::String(j.get<bool>() ? "true" : "false");
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: return Value::String(j.dump());
-    default: return Value::String(j.dump());
+  switch (j.type) {
+    case Json::Type::kNull: return Value::Null();
+    case Json::Type::kBool:
+    case Json::Type::kNumber:
+    case Json::Type::kString: return Value::String(j.text);
+    default: {
+      std::string s;
+      j.Dump(&s);
+      return Value::String(std::move(s));
+    }
   }
 }
 
@@ -182,8 +298,7 @@ Value JsonToValue(const Json& j) {
 bool LocateJson(std::string_view text, Json* out) {
   std::string_view t = Trim(text);
   if (!t.empty() && (t.front() == '{' || t.front() == '[')) {
-    *out = Json::parse(t.begin(), t.end(), nullptr, false);
-    if (!out->is_discarded()) return true;
+    if (ParseJson(t, out)) return true;
   }
   size_t end = t.size();
   int attempts = 0;
@@ -192,7 +307,6 @@ bool LocateJson(std::string_view text, Json* out) {
     if (close == std::string_view::npos) return false;
     char closer = t[close];
     char opener = closer == '}' ? '{' : '[';
-    // Find the matching opener scanning backwards with a string-aware counter.
     int depth = 0;
     bool in_string = false;
     size_t open = std::string_view::npos;
@@ -218,11 +332,7 @@ bool LocateJson(std::string_view text, Json* out) {
       }
     }
     ++attempts;
-    if (open != std::string_view::npos) {
-      std::string_view blob = t.substr(open, close - open + 1);
-      *out = Json::parse(blob.begin(), blob.end(), nullptr, false);
-      if (!out->is_discarded()) return true;
-    }
+    if (open != std::string_view::npos && ParseJson(t.substr(open, close - open + 1), out)) return true;
     end = close;
   }
   return false;
@@ -236,35 +346,34 @@ struct FlatField {
 void Flatten(const Json& j, const std::string& prefix, int depth, int maxdepth, bool extract_arrays,
              std::vector<FlatField>* out) {
   auto leaf = [&](const Json& v, const std::string& path) { out->push_back({path, JsonToValue(v)}); };
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      std::string key = it.key();
-      std::replace(key.begin(), key.end(), ' ', '_');
-      std::string path = prefix.empty() ? key : prefix + "." + key;
-      const Json& v = it.value();
-      bool container = v.is_object() || v.is_array();
-      if (container && (maxdepth == 0 || depth < maxdepth)) {
-        if (v.is_object()) {
-          if (v.empty()) leaf(v, path);
-          else Flatten(v, path, depth + 1, maxdepth, extract_arrays, out);
-        } else {
-          bool scalars = std::all_of(v.begin(), v.end(), [](const Json& e) { return !e.is_structured(); });
-          if (v.empty() || (scalars && !extract_arrays)) {
-            leaf(v, path);
-          } else {
-            for (size_t i = 0; i < v.size(); ++i) {
-              std::string ip = path + "[" + std::to_string(i) + "]";
-              const Json& e = v[i];
-              if (e.is_object() && (maxdepth == 0 || depth + 1 < maxdepth)) {
-                Flatten(e, ip, depth + 1, maxdepth, extract_arrays, out);
-              } else {
-                leaf(e, ip);
-              }
-            }
-          }
-        }
+  if (!j.is_object()) return;
+  for (const auto& [raw_key, v] : j.members) {
+    std::string key = raw_key;
+    std::replace(key.begin(), key.end(), ' ', '_');
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    bool container = v.is_structured();
+    if (!container || (maxdepth != 0 && depth >= maxdepth)) {
+      leaf(v, path);
+      continue;
+    }
+    if (v.is_object()) {
+      if (v.empty()) leaf(v, path);
+      else Flatten(v, path, depth + 1, maxdepth, extract_arrays, out);
+      continue;
+    }
+    bool scalars = std::all_of(v.elements.begin(), v.elements.end(),
+                               [](const Json& e) { return !e.is_structured(); });
+    if (v.empty() || (scalars && !extract_arrays)) {
+      leaf(v, path);
+      continue;
+    }
+    for (size_t i = 0; i < v.elements.size(); ++i) {
+      std::string ip = path + "[" + std::to_string(i) + "]";
+      const Json& e = v.elements[i];
+      if (e.is_object() && (maxdepth == 0 || depth + 1 < maxdepth)) {
+        Flatten(e, ip, depth + 1, maxdepth, extract_arrays, out);
       } else {
-        leaf(v, path);
+        leaf(e, ip);
       }
     }
   }
@@ -290,21 +399,22 @@ bool JsonPath(const Json& root, std::string_view path, Json* out) {
       if (inside == "*") {
         wildcard_used = true;
         for (const Json* c : current) {
-          if (c->is_array()) for (const auto& e : *c) next.push_back(&e);
+          for (const auto& e : c->elements) next.push_back(&e);
         }
       } else if (!inside.empty() && (inside.front() == '\'' || inside.front() == '"')) {
         std::string key(inside.substr(1, inside.size() >= 2 ? inside.size() - 2 : 0));
         for (const Json* c : current) {
-          if (c->is_object() && c->contains(key)) next.push_back(&(*c)[key]);
+          if (const Json* m = c->Member(key)) next.push_back(m);
         }
       } else {
         auto idx = ParseNumber(inside);
         if (!idx || !idx->is_int()) return false;
         for (const Json* c : current) {
-          if (c->is_array()) {
-            int64_t k = idx->int_value();
-            if (k < 0) k += static_cast<int64_t>(c->size());
-            if (k >= 0 && static_cast<size_t>(k) < c->size()) next.push_back(&(*c)[static_cast<size_t>(k)]);
+          if (!c->is_array()) continue;
+          int64_t k = idx->int_value();
+          if (k < 0) k += static_cast<int64_t>(c->elements.size());
+          if (k >= 0 && static_cast<size_t>(k) < c->elements.size()) {
+            next.push_back(&c->elements[static_cast<size_t>(k)]);
           }
         }
       }
@@ -314,19 +424,17 @@ bool JsonPath(const Json& root, std::string_view path, Json* out) {
       std::string key(path.substr(i, e - i));
       i = e;
       for (const Json* c : current) {
-        if (c->is_object()) {
-          auto it = c->find(key);
-          if (it != c->end()) next.push_back(&*it);
-        }
+        if (const Json* m = c->Member(key)) next.push_back(m);
       }
     }
     current = std::move(next);
     if (current.empty()) return false;
   }
   if (wildcard_used) {
-    Json arr = Json::array();
-    for (const Json* c : current) arr.push_back(*c);
-    *out = arr;
+    Json arr;
+    arr.type = Json::Type::kArray;
+    for (const Json* c : current) arr.elements.push_back(*c);
+    *out = std::move(arr);
   } else {
     *out = *current[0];
   }
