@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
 
 namespace cairn::playbook {
 namespace {
@@ -224,7 +225,7 @@ class Parser {
         n->op = name;
         static const std::set<std::string> kFuncs = {"len", "exists", "any", "count", "first",
                                                       "join", "pluck", "unique", "default", "lower",
-                                                      "max", "min", "sum"};
+                                                      "max", "min", "sum", "quote", "concat", "ms"};
         if (!kFuncs.count(name)) return ExprError(src_, t.pos, "unknown function '" + name + "'");
         if (!IsOp(")")) {
           while (true) {
@@ -322,6 +323,36 @@ Json Call(const std::string& fn, const std::vector<Json>& args) {
   if (fn == "exists") return !arg(0).is_null();
   if (fn == "default") return arg(0).is_null() ? arg(1) : arg(0);
   if (fn == "lower") return arg(0).is_string() ? Json(ToLower(arg(0).get<std::string>())) : arg(0);
+  if (fn == "ms") {
+    // A duration ("15m", "7d") or a number of milliseconds, as milliseconds.
+    if (arg(0).is_number()) return arg(0);
+    if (arg(0).is_string()) {
+      if (auto d = ParseDuration(arg(0).get<std::string>())) return *d;
+    }
+    return Json();
+  }
+  if (fn == "concat") {
+    Json out = Json::array();
+    for (const auto& a : args) {
+      if (a.is_array()) {
+        for (const auto& item : a) out.push_back(item);
+      } else if (!a.is_null()) {
+        out.push_back(a);
+      }
+    }
+    return out;
+  }
+  if (fn == "quote") {
+    // A query string literal: double quotes with \ and " escaped, so values taken from evidence
+    // cannot break out of the query text they are spliced into.
+    std::string text = RenderValue(arg(0));
+    std::string out = "\"";
+    for (char c : text) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  }
   if (fn == "first") return arg(0).is_array() && !arg(0).empty() ? arg(0)[0] : Json();
   if (fn == "pluck" || fn == "any" || fn == "count" || fn == "unique" || fn == "join" ||
       fn == "max" || fn == "min" || fn == "sum") {

@@ -4,7 +4,8 @@
 //   paths:    onset.minute, changes.items[0].actor, inputs.window   (missing → null)
 //   operators: == != < <= > >= and or not, + - (numbers), parentheses
 //   functions: len(x), exists(x), any(list, "field"), count(list, "field", value), first(list),
-//              join(list, "sep"), pluck(list, "field"), unique(list), default(x, y), lower(x)
+//              join(list, "sep"), pluck(list, "field"), unique(list), default(x, y), lower(x),
+//              ms("15m") (a duration in milliseconds), concat(a, b, ...) (lists joined), quote(x) (a query string literal with \" and \\ escaped)
 // Templates: "text ${expr} text"; a value that is exactly "${expr}" yields the typed value.
 
 #include <string>

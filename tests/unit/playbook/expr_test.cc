@@ -30,6 +30,7 @@ TEST(PlaybookExprTest, ListFunctions) {
   EXPECT_EQ(*Evaluate("unique(pluck(changes.items, \"actor\"))", Ctx()), Json::parse(R"(["a","b"])"));
   EXPECT_EQ(*Evaluate("join(unique(pluck(changes.items, \"actor\")), \"+\")", Ctx()), "a+b");
   EXPECT_EQ(*Evaluate("default(nothing.here, 7)", Ctx()), 7);
+  EXPECT_EQ(*Evaluate("quote(\"a\\\"b\")", Ctx()), "\"a\\\"b\"");
 }
 
 TEST(PlaybookExprTest, TemplatesKeepTypesWhenWhole) {
