@@ -5,6 +5,7 @@
 
 #include "engine/cli/cli_common.h"
 #include "engine/common/strings.h"
+#include "engine/graph/relations.h"
 #include "engine/ingest/ingest.h"
 
 namespace cairn::cli {
@@ -78,6 +79,14 @@ int RunIngest(const IngestArgs& args) {
   if (!result.ok()) {
     Error error = std::move(result).error();
     error.WithContext("ingesting into case '" + *case_path + "'");
+    return ReportError(error);
+  }
+  // Entities and relations follow the events (idempotent: folds in only what is new, so a rerun
+  // after a kill completes it too).
+  Status derived = graph::DeriveRelations(**store);
+  if (!derived.ok()) {
+    Error error = std::move(derived).error();
+    error.WithContext("deriving the entity graph of case '" + *case_path + "'");
     return ReportError(error);
   }
   const ingest::IngestSummary& s = *result;
