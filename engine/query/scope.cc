@@ -214,12 +214,15 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
       }
       case ScopeNode::Kind::kMeta: {
         if (s.meta_name == "_sourcehost") return f;
-        std::string ids;
+        std::vector<int64_t> matching;
         for (const auto& [id, info] : *sources) {
-          if (SourceMeta(s.meta_name, s.text, s.meta_quoted, info)) {
-            if (!ids.empty()) ids += ",";
-            ids += std::to_string(id);
-          }
+          if (SourceMeta(s.meta_name, s.text, s.meta_quoted, info)) matching.push_back(id);
+        }
+        std::sort(matching.begin(), matching.end());
+        std::string ids;
+        for (int64_t id : matching) {
+          if (!ids.empty()) ids += ",";
+          ids += std::to_string(id);
         }
         f.sql = ids.empty() ? "0" : "e.source_id IN (" + ids + ")";
         return f;
