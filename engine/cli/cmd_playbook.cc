@@ -105,7 +105,7 @@ int DoShow(const std::string& name) {
   out += "\nverdict rules:\n";
   for (const auto& r : pb->verdict_rules) out += "  " + r.verdict + " when " + r.when + "\n";
   out += "  otherwise " + pb->default_verdict + "\n";
-  std::fputs(TerminalSafe(out).c_str(), stdout);
+  for (auto line : Split(out, '\n')) std::fputs((TerminalSafe(line) + "\n").c_str(), stdout);
   return kExitOk;
 }
 
@@ -153,8 +153,11 @@ int DoRun(const RunFlags& f) {
     std::string summary = playbook::SummarizeRun(record);
     if (geo_db) summary += "\ngeoip: " + geo_db->Description() + "\n";
     if (!f.record.empty()) summary += "record: " + f.record + "\n";
-    std::fputs(TerminalSafe(summary).c_str(), stdout);
-    std::fputs("\n", stdout);
+    // Log-derived text is made terminal-safe line by line (the summary's own newlines stay).
+    for (auto line : Split(summary, '\n')) {
+      std::string safe = TerminalSafe(line);
+      std::fputs((safe + "\n").c_str(), stdout);
+    }
   }
   if (f.exit_findings && !record["findings"].empty()) return kExitFindings;
   return kExitOk;

@@ -1,0 +1,100 @@
+// Runs the credential-compromise playbook as a user would (the cairn binary) on the reference
+// incident, malicious and benign, several seeds, and compares the run record with the generator's
+// answer file: onset minute, actor, the credential-change event, keys, buckets and the verdict.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/testing.h"
+
+namespace cairn {
+namespace {
+
+using Json = nlohmann::json;
+
+struct Case {
+  const char* variant;
+  int seed;
+};
+
+Json ReadJson(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return Json::parse(in);
+}
+
+std::set<std::string> AsSet(const Json& list) {
+  std::set<std::string> out;
+  if (list.is_array()) {
+    for (const auto& v : list) {
+      if (v.is_string()) out.insert(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
+class PlaybookE2eTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(PlaybookE2eTest, CredentialCompromiseMatchesAnswerFile) {
+  const Case& c = GetParam();
+  testing::TempDir dir;
+  std::string cairn = testing::CairnBinary();
+  std::string ev = (dir / "ev").string();
+  std::string kase = (dir / "case.cairn").string();
+  std::string run = (dir / "run.json").string();
+  std::string out;
+  std::string err;
+  ASSERT_EQ(testing::RunCommand(cairn + " simulate --variant " + c.variant + " --seed " +
+                                    std::to_string(c.seed) + " --days 3 --out " + ev, &out, &err),
+            0)
+      << err;
+  ASSERT_EQ(testing::RunCommand(cairn + " ingest " + ev + "/AWSLogs " + ev + "/s3-access " + ev +
+                                    "/apache --case " + kase, &out, &err),
+            0)
+      << err;
+  ASSERT_EQ(testing::RunCommand(cairn + " playbook run credential-compromise --case " + kase +
+                                    " --record " + run + " --geoip-db " +
+                                    (testing::SharedData() / "geoip/GeoIP2-City-Test.mmdb").string(),
+                                &out, &err),
+            0)
+      << err;
+  Json answer = ReadJson(dir / "ev/answer.json");
+  Json rec = ReadJson(run);
+  EXPECT_EQ(rec["verdict"], answer["expected_verdict"]);
+  EXPECT_EQ(rec["entities"]["onset"], answer["onset_minute"]);
+  EXPECT_EQ(rec["entities"]["actor"], answer["actor"]["user_name"]);
+  EXPECT_EQ(rec["entities"]["actor_arn"], answer["actor"]["arn"]);
+  EXPECT_EQ(rec["entities"]["change_event"], answer["credential_change"]["event_id"]);
+  EXPECT_EQ(rec["entities"]["affected_key"], answer["affected_key"]["access_key_id"]);
+  EXPECT_EQ(rec["entities"]["key_owner"], answer["affected_key"]["owner"]);
+  std::set<std::string> keys;
+  for (const auto& k : answer["keys_touched"]) keys.insert(k["access_key_id"].get<std::string>());
+  EXPECT_EQ(AsSet(rec["entities"]["keys_touched"]), keys);
+  EXPECT_EQ(AsSet(rec["entities"]["buckets"]), AsSet(answer["affected_buckets"]));
+  std::set<std::string> hosts;
+  for (const auto& h : answer["affected_hosts"]) hosts.insert(h["host"].get<std::string>());
+  EXPECT_EQ(AsSet(rec["entities"]["hosts"]), hosts);
+  // The change event is cited as evidence of the credential-change finding.
+  bool cited = false;
+  for (const auto& f : rec["findings"]) {
+    if (f["id"] != "credential_change") continue;
+    for (const auto& e : f["evidence"]) cited |= e.value("event_id", "") == answer["credential_change"]["event_id"];
+  }
+  EXPECT_TRUE(cited);
+  EXPECT_TRUE(rec["errors"].empty()) << rec["errors"].dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, PlaybookE2eTest,
+                         ::testing::Values(Case{"malicious", 7}, Case{"benign", 7}, Case{"malicious", 23},
+                                           Case{"benign", 42}),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.variant[0] == 'm' ? "Malicious" : "Benign") +
+                                  "Seed" + std::to_string(info.param.seed);
+                         });
+
+}  // namespace
+}  // namespace cairn
