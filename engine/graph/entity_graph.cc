@@ -138,24 +138,30 @@ struct VertexFilter {
   }
 };
 
+// Thrown by TreeRecorder to end a search early; caught in this file, never crosses the API.
+struct GoalReached {};
+
 // Records, for each vertex the search reaches, the tree edge it was reached by and its depth.
+// With a goal, the search stops as soon as the goal is discovered (Boost's BFS has no other exit).
 template <typename Graph>
 class TreeRecorder : public boost::default_bfs_visitor {
  public:
   TreeRecorder(std::vector<std::optional<typename Graph::edge_descriptor>>* via,
-               std::vector<int>* depth)
-      : via_(via), depth_(depth) {}
+               std::vector<int>* depth, std::optional<size_t> goal = std::nullopt)
+      : via_(via), depth_(depth), goal_(goal) {}
   template <typename E, typename G>
   void tree_edge(const E& e, const G& g) const {  // NOLINT(readability-identifier-naming): Boost
     size_t parent = boost::source(e, g);
     size_t child = boost::target(e, g);
     (*via_)[child] = e;
     (*depth_)[child] = (*depth_)[parent] + 1;
+    if (goal_ && child == *goal_) throw GoalReached{};
   }
 
  private:
   std::vector<std::optional<typename Graph::edge_descriptor>>* via_;
   std::vector<int>* depth_;
+  std::optional<size_t> goal_;
 };
 
 }  // namespace
@@ -385,8 +391,12 @@ Result<std::vector<PathStep>> EntityGraph::ShortestPath(EntityId from, EntityId 
       impl_->undirected, edge_filter, vertex_filter);
   std::vector<std::optional<UndirectedGraph::edge_descriptor>> via(n);
   std::vector<int> depth(n, 0);
-  boost::breadth_first_search(fg, start,
-                              boost::visitor(TreeRecorder<UndirectedGraph>(&via, &depth)));
+  try {
+    boost::breadth_first_search(
+        fg, start, boost::visitor(TreeRecorder<UndirectedGraph>(&via, &depth, goal)));
+  } catch (const GoalReached&) {
+    // found: via[goal] is set
+  }
   if (!via[goal]) {
     return Error::NotFound("'" + EntityRef(impl_->entities[start]) + "' and '" +
                            EntityRef(impl_->entities[goal]) + "' are not connected" +
