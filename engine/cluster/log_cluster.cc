@@ -109,6 +109,9 @@ struct LogClusterer::Impl {
   std::unordered_map<uint64_t, uint32_t> index;
   // Token count -> live groups, oldest first.
   std::map<uint32_t, std::vector<uint32_t>> buckets;
+  // (token count, first token or "variable") -> live groups: the candidates for an unseen key,
+  // like the first levels of Drain's tree. Rebuilt after each consolidation.
+  std::unordered_map<uint64_t, std::vector<uint32_t>> candidates;
   std::vector<uint32_t> assignments;
   bool keep_assignments = false;
   int64_t total = 0;
@@ -187,6 +190,7 @@ struct LogClusterer::Impl {
     groups.push_back(std::move(group));
     uint32_t id = static_cast<uint32_t>(groups.size() - 1);
     buckets[static_cast<uint32_t>(tokens.size())].push_back(id);
+    candidates[CandidateKey(groups.back().tokens)].push_back(id);
     ++live;
     return id;
   }
@@ -212,15 +216,24 @@ struct LogClusterer::Impl {
     // Unseen key: the most specific live template of the same length that fits, else a new group.
     uint32_t best = kNone;
     int best_words = -1;
-    auto bucket = buckets.find(static_cast<uint32_t>(tokens.size()));
-    if (bucket != buckets.end()) {
-      for (uint32_t id : bucket->second) {
-        const Group& group = groups[id];
-        if (group.word_count > best_words && Matches(group, message)) {
-          best = id;
-          best_words = group.word_count;
+    // Templates starting with the same token, and those starting with a variable.
+    uint64_t same_first = tokens.empty() ? CandidateKey(0, kVarHash)
+                                         : CandidateKey(tokens.size(), hashes[0]);
+    uint64_t var_first = CandidateKey(tokens.size(), kVarHash);
+    for (uint64_t candidate_key : {same_first, var_first}) {
+      auto bucket = candidates.find(candidate_key);
+      if (bucket != candidates.end()) {
+        for (uint32_t id : bucket->second) {
+          const Group& group = groups[id];
+          if (group.word_count > best_words && Matches(group, message)) {
+            best = id;
+            best_words = group.word_count;
+          } else if (group.word_count == best_words && id < best && Matches(group, message)) {
+            best = id;  // ties: the oldest, whatever the bucket order
+          }
         }
       }
+      if (same_first == var_first) break;
     }
     if (best == kNone) {
       best = NewGroup(message);
@@ -284,6 +297,18 @@ struct LogClusterer::Impl {
       }
       if (!changed) break;
     }
+    candidates.clear();
+    for (const auto& [length, members] : buckets) {
+      for (uint32_t id : members) candidates[CandidateKey(groups[id].tokens)].push_back(id);
+    }
+  }
+
+  static uint64_t CandidateKey(size_t length, uint64_t first_hash) {
+    return Mix(first_hash ^ (static_cast<uint64_t>(length) * 0x9e3779b97f4a7c15ULL));
+  }
+  static uint64_t CandidateKey(const std::vector<TemplateToken>& template_tokens) {
+    if (template_tokens.empty()) return CandidateKey(0, kVarHash);
+    return CandidateKey(template_tokens.size(), template_tokens[0].hash);
   }
 
   // Decides on and performs the merge of one family (keyed[run, run_end), same tokens except pos).
