@@ -50,7 +50,7 @@ void WriteFile(const std::filesystem::path& path, const std::string& content) {
 
 std::string CairnBinary() {
   if (const char* env = std::getenv("CAIRN_BINARY"); env && *env) return env;
-  return "cairn";
+  return CAIRN_BINARY_PATH;
 }
 
 int RunCommand(const std::string& command, std::string* stdout_out, std::string* stderr_out) {

@@ -25,7 +25,7 @@ class TempDir {
 // Reads a whole file (empty string if missing).
 std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, const std::string& content);
-// Path to the built cairn binary (CAIRN_BINARY env var set by CTest).
+// Path to the built cairn binary ($CAIRN_BINARY wins; else the one this build made).
 std::string CairnBinary();
 // Runs a shell command, returns its exit status and captures stdout (stderr to stderr_out).
 int RunCommand(const std::string& command, std::string* stdout_out, std::string* stderr_out = nullptr);
