@@ -307,6 +307,9 @@
 
   var tt = table(['Time (UTC)', 'Severity', 'Source', 'What happened', 'Principal', 'Address']);
   tt.table.id = 'timeline-table';
+  var tcols = el('colgroup');
+  ['190px', '92px', '170px', null, '170px', '150px'].forEach(function (w) { var c = el('col'); if (w) c.style.width = w; tcols.appendChild(c); });
+  tt.table.insertBefore(tcols, tt.table.firstChild);
   var rowsById = {};
   var onsetMs = ms(S.onset);
   var onsetPlaced = false;
@@ -630,6 +633,7 @@
     D.graph.nodes.forEach(function (n) { if (kinds.indexOf(n.kind) < 0) kinds.push(n.kind); });
     var colors = ['#2e90fa', '#7a5af8', '#f79009', '#12b76a', '#ee46bc', '#667085', '#0ba5ec', '#d92d20'];
     var many = D.graph.nodes.length > 40;
+    var n = Math.max(1, D.graph.nodes.length);
     var nodes = D.graph.nodes.map(function (n) {
       return { id: n.id, name: n.label, category: kinds.indexOf(n.kind), kind: n.kind, count: n.count,
                symbolSize: 14 + Math.min(26, Math.sqrt(n.count) * 2),
@@ -660,7 +664,8 @@
       series: [{
         type: 'graph', layout: 'force', roam: true, draggable: true, top: 10, bottom: 40,
         data: nodes, links: links, categories: kinds.map(function (k) { return { name: k }; }),
-        force: { repulsion: 320, edgeLength: [60, 130], gravity: 0.16, friction: 0.3, layoutAnimation: false },
+        force: { repulsion: n > 30 ? 160 : 320, edgeLength: n > 30 ? [40, 90] : [60, 130], gravity: n > 30 ? 0.3 : 0.16,
+                 friction: 0.3, layoutAnimation: false },
         label: { position: 'right', fontSize: 11, color: '#344054',
                  formatter: function (p) { var s = p.data.name || ''; return s.length > 28 ? s.substring(0, 27) + '…' : s; } },
         edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 6,
@@ -668,6 +673,19 @@
         emphasis: { focus: 'adjacency', lineStyle: { width: 4 } }
       }]
     });
+    // The force layout does not fit itself into the view: zoom and centre on its bounding box.
+    var data = chart.getModel().getSeriesByIndex(0).getData();
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (var i = 0; i < data.count(); i++) {
+      var p = data.getItemLayout(i);
+      if (!p || !isFinite(p[0])) continue;
+      x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]); y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]);
+    }
+    if (isFinite(x0) && data.count() > 1) {
+      var w = graphDiv.clientWidth, h = graphDiv.clientHeight - 60;
+      var zoom = Math.max(0.2, Math.min(1.5, (w - 200) / Math.max(1, x1 - x0), (h - 30) / Math.max(1, y1 - y0)));
+      chart.setOption({ series: [{ center: [(x0 + x1) / 2, (y0 + y1) / 2], zoom: zoom }] });
+    }
     chart.on('click', function (p) {
       if (p.dataType !== 'node') return;
       entity.value = p.data.name;

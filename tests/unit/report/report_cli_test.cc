@@ -1,6 +1,7 @@
 // `cairn report` end to end: the binary on a case file built by the fixture.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "tests/testing/testing.h"
@@ -10,6 +11,11 @@ namespace cairn::report {
 namespace {
 
 using Json = nlohmann::json;
+
+std::string Binary() {
+  if (const char* env = std::getenv("CAIRN_BINARY"); env && *env) return env;
+  return CAIRN_REPORT_CAIRN_BINARY;
+}
 
 class ReportCliTest : public ::testing::Test {
  protected:
@@ -24,7 +30,7 @@ class ReportCliTest : public ::testing::Test {
 
   int Cairn(const std::string& args, std::string* out, std::string* err) {
     // An empty GeoIP path variable keeps the default lookup; the map is not what these tests check.
-    return testing::RunCommand(testing::CairnBinary() + " report --case " + case_path_ + " " + args, out, err);
+    return testing::RunCommand(Binary() + " report --case " + case_path_ + " " + args, out, err);
   }
 
   testing::TempDir dir_;
@@ -83,7 +89,7 @@ TEST_F(ReportCliTest, ErrorsHaveTheDocumentedExitCodes) {
   EXPECT_EQ(Cairn("--format pdf", &out, &err), 2);
   EXPECT_EQ(Cairn("--format json --from yesterday", &out, &err), 2);
   EXPECT_NE(err.find("cannot read --from 'yesterday'"), std::string::npos) << err;
-  EXPECT_EQ(testing::RunCommand(testing::CairnBinary() + " report --format json --case " +
+  EXPECT_EQ(testing::RunCommand(Binary() + " report --format json --case " +
                                     (dir_ / "nope.cairn").string(),
                                 &out, &err),
             3);
