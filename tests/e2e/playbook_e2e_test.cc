@@ -91,9 +91,9 @@ TEST_P(PlaybookE2eTest, CredentialCompromiseMatchesAnswerFile) {
 INSTANTIATE_TEST_SUITE_P(Variants, PlaybookE2eTest,
                          ::testing::Values(Case{"malicious", 7}, Case{"benign", 7}, Case{"malicious", 23},
                                            Case{"benign", 42}),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return std::string(info.param.variant[0] == 'm' ? "Malicious" : "Benign") +
-                                  "Seed" + std::to_string(info.param.seed);
+                         [](const ::testing::TestParamInfo<Case>& param_info) {
+                           return std::string(param_info.param.variant[0] == 'm' ? "Malicious" : "Benign") +
+                                  "Seed" + std::to_string(param_info.param.seed);
                          });
 
 }  // namespace
