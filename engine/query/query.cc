@@ -478,6 +478,7 @@ Result<QueryResult> RunPipeline(store::CaseStore& store, const Pipeline& p,
   rec.base = &base;
   static const Value kNull;
   while (!ctx.stop) {
+    if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
     CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     ++result.stats.events_read;

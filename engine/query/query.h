@@ -11,6 +11,7 @@
 // number of events. Record output is in time order (ts, then insertion order).
 // Thread-safety: one query per CaseStore at a time (the store is single-threaded).
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct QueryOptions {
   bool outlier_skip_last = false;   // spec §12.2 step 8
   std::string geo_ip_field;     // spec §20 D1 (a): IP field for the 'lookup latitude, longitude' form
   bool newest_first = false;    // record output newest first (Sumo's UI order)
+  // Borrowed, nullable: when set and it becomes true (e.g. from a SIGINT handler), the query stops
+  // before the next event and fails with kIo "query cancelled".
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Receives result rows as they are produced. `columns` names the values (same vector object for
