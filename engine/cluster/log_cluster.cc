@@ -473,4 +473,11 @@ std::vector<size_t> LogClusterer::Assignments() const {
   return out;
 }
 
+size_t LogClusterer::SignatureOf(size_t cluster_number) const {
+  impl_->Finalize();
+  if (cluster_number >= impl_->groups.size()) return impl_->signatures.size();
+  uint32_t sig = impl_->signature_of_root[impl_->Find(static_cast<uint32_t>(cluster_number))];
+  return sig == kNone ? impl_->signatures.size() : sig;
+}
+
 }  // namespace cairn::cluster

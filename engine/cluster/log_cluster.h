@@ -76,6 +76,13 @@ class LogClusterer {
   // available when keep_assignments was set before adding (costs one integer per message);
   // empty otherwise.
   std::vector<size_t> Assignments() const;
+  // The index into Signatures() of the final signature of a cluster number returned by Add.
+  // Finalises like Signatures(). Costs nothing per message, so a caller that needs per-message
+  // signatures without keeping one integer per message can remember cluster numbers (bounded by
+  // the number of clusters) or replay the same messages into a fresh clusterer (Add returns the
+  // same numbers for the same messages in the same order) and map them through the first one.
+  // Returns Signatures().size() for a number that Add never returned.
+  size_t SignatureOf(size_t cluster_number) const;
   void set_keep_assignments(bool keep);
   // Messages added so far.
   int64_t message_count() const;

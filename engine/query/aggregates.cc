@@ -638,6 +638,7 @@ class FillMissingStage final : public BlockingStage {
         for (size_t g = 0; g < domains.size(); ++g) r.Set(key_ids_[g], domains[g][pos[g]]);
         for (const auto& [id, v] : defaults) r.Set(id, v);
         rows_.push_back(std::move(r));
+        generated_.push_back(rows_.size() - 1);
         ++generated;
       }
       size_t g = domains.size();
@@ -648,18 +649,26 @@ class FillMissingStage final : public BlockingStage {
         if (g == 0) any = false;
       }
     }
-    std::stable_sort(rows_.begin(), rows_.end(), [&](const Record& a, const Record& b) {
+    std::vector<bool> is_generated(rows_.size(), false);
+    for (size_t idx : generated_) is_generated[idx] = true;
+    std::vector<size_t> order(rows_.size());
+    for (size_t idx = 0; idx < order.size(); ++idx) order[idx] = idx;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       for (int id : key_ids_) {
-        int c = KeyCompare(a.Get(id), b.Get(id));
+        int c = KeyCompare(rows_[a].Get(id), rows_[b].Get(id));
         if (c) return c < 0;
       }
       return false;
     });
-    if (op_.take_last) {
-      for (size_t i = 1; i < rows_.size(); ++i) {
-        (void)i;  // takeLast: accepted; defaults are used (docs/query-language.md)
-      }
+    std::vector<Record> sorted;
+    sorted.reserve(rows_.size());
+    std::vector<bool> sorted_generated;
+    for (size_t idx : order) {
+      sorted.push_back(std::move(rows_[idx]));
+      sorted_generated.push_back(is_generated[idx]);
     }
+    rows_ = std::move(sorted);
+    if (op_.take_last) TakeLast(sorted_generated, defaults);
     Shape shape = in_;
     for (int id : key_ids_) AddColumn(&shape, id);
     return Emit(shape, rows_);
@@ -670,8 +679,36 @@ class FillMissingStage final : public BlockingStage {
     auto n = ToNum(v);
     return n ? *n : v;
   }
+  // takeLast: a generated row takes the non-key values of the previous row of its series (the
+  // rows with the same values of the other keys), in the order of the timeslice key (or of the
+  // last generator's key when there is no timeslice generator). Rows are sorted by all keys, so
+  // within one series they come in that order. A generated row with no previous row keeps the
+  // defaults.
+  void TakeLast(const std::vector<bool>& generated, const std::unordered_map<int, Value>& defaults) {
+    size_t order_gen = op_.generators.size() - 1;
+    for (size_t g = 0; g < op_.generators.size(); ++g) {
+      if (op_.generators[g].kind == FillGenerator::Kind::kTimeslice) {
+        order_gen = g;
+        break;
+      }
+    }
+    std::unordered_map<std::string, size_t> last;  // series key -> index of its latest row
+    for (size_t idx = 0; idx < rows_.size(); ++idx) {
+      std::string series;
+      for (size_t g = 0; g < key_ids_.size(); ++g) {
+        if (g != order_gen) AppendKey(&series, Normal(rows_[idx].Get(key_ids_[g])));
+      }
+      auto it = last.find(series);
+      if (generated[idx] && it != last.end()) {
+        const Record& prev = rows_[it->second];
+        for (const auto& [id, def] : defaults) rows_[idx].Set(id, prev.Get(id));
+      }
+      last[series] = idx;
+    }
+  }
   Operator op_;
   int64_t slice_ms_;
+  std::vector<size_t> generated_;  // indexes into rows_ of the generated rows (before sorting)
   std::vector<int> key_ids_;
   std::vector<int> fill_ids_;
   std::vector<Record> rows_;
@@ -724,9 +761,53 @@ class TotalStage final : public BlockingStage {
 
 // ---- logreduce / summarize ---------------------------------------------------------------
 
+// The compare status of a signature seen `count` times in the range under study and `baseline`
+// times in the baseline range; `scale` = length of the range / length of the baseline range.
+// A change counts when it is both large (half the expected count or more) and beyond chance
+// (more than 3 standard deviations of a Poisson count, 3·sqrt(expected)).
+const char* CompareStatus(int64_t count, int64_t baseline, double scale) {
+  if (baseline == 0) return count > 0 ? "new" : "same";
+  if (count == 0) return "gone";
+  double expected = static_cast<double>(baseline) * scale;
+  double tolerance = std::max(3.0 * std::sqrt(expected), expected / 2.0);
+  if (static_cast<double>(count) > expected + tolerance) return "grown";
+  if (static_cast<double>(count) < expected - tolerance) return "shrunk";
+  return "same";
+}
+
+int StatusRank(const std::string& status) {
+  static const char* kOrder[] = {"new", "grown", "shrunk", "gone", "same"};
+  for (int k = 0; k < 5; ++k) {
+    if (status == kOrder[k]) return k;
+  }
+  return 5;
+}
+
+}  // namespace
+
+struct SummarizeModel {
+  struct Trained {
+    std::unique_ptr<cluster::LogClusterer> clusterer;
+    std::vector<cluster::Signature> signatures;
+    std::vector<std::string> status;  // compare: per signature index
+  };
+  bool learning = true;
+  std::unordered_map<std::string, Trained> groups;  // by-group key -> first-pass clusterer
+};
+
+SummarizeModelPtr NewSummarizeModel() { return SummarizeModelPtr(new SummarizeModel()); }
+void SummarizeModelDeleter::operator()(SummarizeModel* model) const { delete model; }
+void SetSummarizeLearning(SummarizeModel* model, bool learning) { model->learning = learning; }
+
+namespace {
+
+// Modes: the signature table (default); 'compare' (signature table with baseline counts);
+// 'details' (two passes, see stages_internal.h): the first pass learns (model->learning), the
+// second streams the events with their signature.
 class LogReduceStage final : public BlockingStage {
  public:
-  LogReduceStage(const Operator& op, ExecContext& ctx) : BlockingStage(ctx), op_(op) {
+  LogReduceStage(const Operator& op, ExecContext& ctx, SummarizeModel* model)
+      : BlockingStage(ctx), op_(op), model_(model) {
     input_ = op.input_field.empty() ? -1 : ctx.fields.Intern(op.input_field);
     raw_ = ctx.fields.Intern("_raw");
     for (const auto& b : op.by) by_.push_back(ctx.fields.Intern(b));
@@ -734,8 +815,26 @@ class LogReduceStage final : public BlockingStage {
     sig_ = ctx.fields.Intern("_signature");
     ctx.fields.Alias("signature", sig_);
     count_ = ctx.fields.Intern("_count");
-    relevance_ = ctx.fields.Intern("_relevance");
-    score_ = ctx.fields.Intern("_score");
+    if (op.compare) {
+      baseline_count_ = ctx.fields.Intern("_baseline_count");
+      delta_ = ctx.fields.Intern("_delta");
+      status_ = ctx.fields.Intern("_status");
+    }
+    if (op.details && op.compare) range_ = ctx.fields.Intern("_range");
+    if (!op.details) {
+      relevance_ = ctx.fields.Intern("_relevance");
+      score_ = ctx.fields.Intern("_score");
+    }
+  }
+  bool Blocking() const override { return !Streaming(); }
+  Status Begin(const Shape& in) override {
+    in_ = in;
+    if (!Streaming()) return Ok();
+    Shape out = in;
+    for (int id : {id_, sig_, status_, range_}) {
+      if (id >= 0) AddColumn(&out, id);
+    }
+    return next_->Begin(out);
   }
   Status Push(Record& r) override {
     std::string key;
@@ -747,29 +846,91 @@ class LogReduceStage final : public BlockingStage {
       g.clusterer = std::make_unique<cluster::LogClusterer>();
       it = groups_.emplace(key, std::move(g)).first;
     }
+    Group& group = it->second;
+    std::string_view text;
     if (input_ >= 0) {
       const Value& v = r.Get(input_);
       if (v.is_null()) return Ok();
-      it->second.clusterer->Add(v.ToText());
+      scratch_text_ = v.ToText();
+      text = scratch_text_;
     } else {
       const Value& raw = r.Get(raw_);
-      it->second.clusterer->Add(cluster::PrepareForClustering(raw.is_string() ? raw.str() : raw.ToText()));
+      if (raw.is_string()) {
+        text = cluster::PrepareForClustering(raw.str(), &scratch_);
+      } else {
+        scratch_text_ = raw.ToText();
+        text = cluster::PrepareForClustering(scratch_text_, &scratch_);
+      }
     }
-    return Ok();
+    size_t cluster_number = group.clusterer->Add(text);
+    bool in_range = true, in_baseline = false;
+    if (ctx_.compare) {
+      int64_t ts = r.base ? r.base->ts : 0;
+      const auto& c = *ctx_.compare;
+      in_range = ts >= c.from && ts < c.to;
+      in_baseline = ts >= c.baseline_from && ts < c.baseline_to;
+      if (!Streaming()) {
+        if (group.counts.size() <= cluster_number) group.counts.resize(cluster_number + 1);
+        if (in_range) ++group.counts[cluster_number].first;
+        if (in_baseline) ++group.counts[cluster_number].second;
+      }
+    }
+    if (!Streaming()) return Ok();
+    // Second pass of 'details': the message's final signature from the first pass.
+    auto trained = model_->groups.find(key);
+    if (trained == model_->groups.end()) return Ok();  // cannot happen: same input as pass one
+    const auto& t = trained->second;
+    size_t sig_index = t.clusterer->SignatureOf(cluster_number);
+    if (sig_index >= t.signatures.size()) return Ok();
+    const cluster::Signature& sig = t.signatures[sig_index];
+    if (!op_.signature_filter.empty() && !StartsWith(sig.id, op_.signature_filter)) return Ok();
+    r.Set(id_, Value::String(sig.id));
+    r.Set(sig_, Value::String(sig.text));
+    if (status_ >= 0 && sig_index < t.status.size()) r.Set(status_, Value::String(t.status[sig_index]));
+    if (range_ >= 0) {
+      r.Set(range_, Value::String(in_range && in_baseline ? "both" : (in_range ? "range" : "baseline")));
+    }
+    return next_->Push(r);
   }
   Status Finish() override {
+    if (Streaming()) return next_->Finish();
     std::vector<Record> rows;
-    std::vector<Group*> ordered;
-    for (auto& [k, g] : groups_) ordered.push_back(&g);
-    std::sort(ordered.begin(), ordered.end(), [&](const Group* a, const Group* b) {
-      for (size_t k = 0; k < a->keys.size(); ++k) {
-        int c = KeyCompare(a->keys[k], b->keys[k]);
+    std::vector<std::pair<const std::string*, Group*>> ordered;
+    for (auto& [k, g] : groups_) ordered.emplace_back(&k, &g);
+    std::sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
+      for (size_t k = 0; k < a.second->keys.size(); ++k) {
+        int c = KeyCompare(a.second->keys[k], b.second->keys[k]);
         if (c) return c < 0;
       }
       return false;
     });
-    for (Group* g : ordered) {
+    bool learning = model_ != nullptr;
+    for (auto& [key, g] : ordered) {
       auto sigs = g->clusterer->Signatures();
+      std::vector<std::string> status;
+      if (op_.compare) {
+        CAIRN_DCHECK(ctx_.compare.has_value());  // the planner sets the ranges for 'compare'
+        const auto& c = *ctx_.compare;
+        double scale = static_cast<double>(c.to - c.from) / static_cast<double>(c.baseline_to - c.baseline_from);
+        std::vector<std::pair<int64_t, int64_t>> per_sig(sigs.size());
+        for (size_t n = 0; n < g->counts.size(); ++n) {
+          size_t idx = g->clusterer->SignatureOf(n);
+          if (idx >= sigs.size()) continue;
+          per_sig[idx].first += g->counts[n].first;
+          per_sig[idx].second += g->counts[n].second;
+        }
+        for (const auto& [count, baseline] : per_sig) status.emplace_back(CompareStatus(count, baseline, scale));
+        if (!learning) CAIRN_TRY(CompareRows(*g, sigs, per_sig, status, &rows));
+      }
+      if (learning) {
+        SummarizeModel::Trained t;
+        t.signatures = std::move(sigs);
+        t.status = std::move(status);
+        t.clusterer = std::move(g->clusterer);
+        model_->groups[*key] = std::move(t);
+        continue;
+      }
+      if (op_.compare) continue;
       if (op_.least_common) {
         std::stable_sort(sigs.begin(), sigs.end(), [](const cluster::Signature& a, const cluster::Signature& b) {
           return a.count < b.count;
@@ -788,10 +949,15 @@ class LogReduceStage final : public BlockingStage {
       }
     }
     groups_.clear();
+    if (learning) return Ok();  // first pass of 'details': nothing to emit
     Shape shape;
     shape.aggregated = true;
     for (int id : by_) AddColumn(&shape, id);
-    for (int id : {id_, sig_, count_, relevance_, score_}) AddColumn(&shape, id);
+    if (op_.compare) {
+      for (int id : {id_, sig_, count_, baseline_count_, delta_, status_}) AddColumn(&shape, id);
+    } else {
+      for (int id : {id_, sig_, count_, relevance_, score_}) AddColumn(&shape, id);
+    }
     return Emit(shape, rows);
   }
 
@@ -799,13 +965,54 @@ class LogReduceStage final : public BlockingStage {
   struct Group {
     std::vector<Value> keys;
     std::unique_ptr<cluster::LogClusterer> clusterer;
+    // compare: (in range, in baseline) counts per cluster number
+    std::vector<std::pair<int64_t, int64_t>> counts;
   };
+
+  bool Streaming() const { return model_ != nullptr && !model_->learning; }
+
+  Status CompareRows(const Group& g, const std::vector<cluster::Signature>& sigs,
+                     const std::vector<std::pair<int64_t, int64_t>>& per_sig,
+                     const std::vector<std::string>& status, std::vector<Record>* rows) {
+    std::vector<size_t> order;
+    for (size_t idx = 0; idx < sigs.size(); ++idx) {
+      if (per_sig[idx].first || per_sig[idx].second) order.push_back(idx);
+    }
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      int ra = StatusRank(status[a]), rb = StatusRank(status[b]);
+      if (ra != rb) return ra < rb;
+      int64_t da = std::abs(per_sig[a].first - per_sig[a].second);
+      int64_t db = std::abs(per_sig[b].first - per_sig[b].second);
+      if (da != db) return da > db;
+      if (per_sig[a].first != per_sig[b].first) return per_sig[a].first > per_sig[b].first;
+      return sigs[a].text < sigs[b].text;
+    });
+    if (op_.limit > 0 && order.size() > static_cast<size_t>(op_.limit)) order.resize(static_cast<size_t>(op_.limit));
+    for (size_t idx : order) {
+      Record r;
+      for (size_t k = 0; k < by_.size(); ++k) r.Set(by_[k], g.keys[k]);
+      r.Set(id_, Value::String(sigs[idx].id));
+      r.Set(sig_, Value::String(sigs[idx].text));
+      r.Set(count_, Value::Int(per_sig[idx].first));
+      r.Set(baseline_count_, Value::Int(per_sig[idx].second));
+      r.Set(delta_, Value::Int(per_sig[idx].first - per_sig[idx].second));
+      r.Set(status_, Value::String(status[idx]));
+      rows->push_back(std::move(r));
+    }
+    return Ok();
+  }
+
   Operator op_;
+  SummarizeModel* model_;  // borrowed, null unless 'details'
   int input_;
   int raw_;
   std::vector<int> by_;
-  int id_, sig_, count_, relevance_, score_;
+  int id_, sig_, count_;
+  int relevance_ = -1, score_ = -1;
+  int baseline_count_ = -1, delta_ = -1, status_ = -1, range_ = -1;
   std::unordered_map<std::string, Group> groups_;
+  std::string scratch_;
+  std::string scratch_text_;
 };
 
 }  // namespace
@@ -832,8 +1039,8 @@ Result<std::unique_ptr<Stage>> MakeFillMissingStage(const Operator& op, ExecCont
 std::unique_ptr<Stage> MakeTotalStage(const Operator& op, ExecContext& ctx) {
   return std::make_unique<TotalStage>(op, ctx);
 }
-std::unique_ptr<Stage> MakeLogReduceStage(const Operator& op, ExecContext& ctx) {
-  return std::make_unique<LogReduceStage>(op, ctx);
+std::unique_ptr<Stage> MakeLogReduceStage(const Operator& op, ExecContext& ctx, SummarizeModel* model) {
+  return std::make_unique<LogReduceStage>(op, ctx, model);
 }
 
 }  // namespace cairn::query

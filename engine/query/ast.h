@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -137,10 +138,22 @@ struct Operator {
   std::string direction = "+-";
   // logreduce
   bool least_common = false;
+  bool details = false;                // 'details': the events, each with its signature
+  std::string signature_filter;        // 'signature="ID"': details of the signatures whose id
+                                       // starts with this text
+  bool compare = false;                // 'compare': signatures of the range vs a baseline range
+  int64_t baseline_shift_ms = 0;       // compare: baseline = range shifted back by this (> 0)
+  std::optional<int64_t> baseline_from;  // compare: explicit baseline range [from, to) in ms
+  std::optional<int64_t> baseline_to;
   // lookup
   std::vector<LookupColumn> lookup_columns;
   std::string lookup_ip_field;         // empty: the shorthand (resolved by the planner)
   bool lookup_shorthand = false;
+  std::string lookup_table;            // CSV table path (from csv://... or path://"..."); "" = geo
+  TextSpan lookup_table_span;
+  // CSV join: (table column, event field) pairs, each with the span of the pair.
+  std::vector<std::pair<std::string, std::string>> lookup_join;
+  std::vector<TextSpan> lookup_join_spans;
   // sort
   std::vector<SortKey> sort_keys;
   // fields

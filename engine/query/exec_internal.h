@@ -115,6 +115,13 @@ struct ExecContext {
   bool stop = false;  // a limit is satisfied and nothing before it needs more input
   std::optional<std::pair<TimeMs, TimeMs>> range;  // search range for buckets / fillmissing
   int64_t last_slice_ms = 0;                       // size of the most recent timeslice op
+  // summarize compare: the range under study and the baseline range, [from, to) in ms. The SQL
+  // reads both; summarize counts each event in the range(s) its time falls in.
+  struct CompareRanges {
+    TimeMs from = 0, to = 0;
+    TimeMs baseline_from = 0, baseline_to = 0;
+  };
+  std::optional<CompareRanges> compare;
 };
 
 // ---- expressions (eval.cc) ----

@@ -28,7 +28,7 @@ const std::vector<std::string>& OperatorNames() {
   static const std::vector<std::string> names = {
       "parse", "extract", "json", "where", "timeslice", "count", "count_distinct", "sum", "avg",
       "min", "max", "stddev", "pct", "count_frequent", "top", "transpose", "outlier", "logreduce",
-      "summarize", "lookup", "geoip", "sort", "order", "limit", "fields", "fillmissing", "total",
+      "summarize", "logcompare", "lookup", "geoip", "sort", "order", "limit", "fields", "fillmissing", "total",
       "if", "num", "number", "tolong", "tostring"};
   return names;
 }
@@ -624,7 +624,11 @@ class Parser {
       if (name == "top") return ParseTop(std::move(op));
       if (name == "transpose") return ParseTranspose(std::move(op));
       if (name == "outlier") return ParseOutlier(std::move(op));
-      if (name == "logreduce" || name == "summarize") return ParseLogReduce(std::move(op));
+      if (name == "logreduce" || name == "summarize") {
+        op.text = name;
+        return ParseLogReduce(std::move(op), false);
+      }
+      if (name == "logcompare") return ParseLogReduce(std::move(op), true);
       if (name == "lookup") return ParseLookup(std::move(op));
       if (name == "geoip") return ParseGeoip(std::move(op));
       if (name == "sort" || name == "order") return ParseSort(std::move(op));
@@ -1039,8 +1043,39 @@ class Parser {
     return op;
   }
 
-  Result<Operator> ParseLogReduce(Operator op) {
+  // A signed duration word such as -1d, 24h or -90m; returns the magnitude in ms (> 0).
+  Result<int64_t> ShiftDuration(const std::string& what) {
+    Accept("-");
+    Token d = Peek();
+    if (d.kind != Token::Kind::kWord) return Err("expected " + what, d);
+    (void)Lex();
+    auto ms = ParseDuration(d.text);
+    if (!ms || *ms <= 0) return Err("expected " + what, d);
+    return *ms;
+  }
+
+  Result<int64_t> QuotedTime(const std::string& what) {
+    Token t = Peek();
+    if (t.kind != Token::Kind::kString) {
+      return std::move(Err("expected " + what, t).WithHelp("write the time in quotes: \"2019-02-05T10:00:00Z\""));
+    }
+    (void)Lex();
+    auto ms = ParseIso8601(UnescapeOrdinary(t.text));
+    if (!ms) return Err("expected " + what + " (ISO-8601)", t);
+    return *ms;
+  }
+
+  Result<Operator> ParseLogReduce(Operator op, bool logcompare) {
     op.kind = Operator::Kind::kLogReduce;
+    std::string name = logcompare ? "logcompare" : ToLower(op.text.empty() ? "summarize" : op.text);
+    if (logcompare) {
+      op.compare = true;
+      // Sumo's form: logcompare timeshift -24h
+      if (Accept("timeshift")) {
+        Accept("=");
+        CAIRN_ASSIGN_OR_RETURN(op.baseline_shift_ms, ShiftDuration("a time shift such as -24h after 'timeshift'"));
+      }
+    }
     if (Accept("(")) {
       CAIRN_ASSIGN_OR_RETURN(op.input_field, FieldName("a field name"));
       CAIRN_TRY(Expect(")", "')'"));
@@ -1073,10 +1108,67 @@ class Parser {
         }
       } else if (key == "optimize") {
         (void)Lex();
+      } else if (key == "details") {
+        (void)Lex();
+        op.details = true;
+      } else if (key == "signature") {
+        (void)Lex();
+        CAIRN_TRY(Expect("=", "'=' after 'signature'"));
+        Token v = Peek();
+        std::string id;
+        if (v.kind == Token::Kind::kString) {
+          id = UnescapeOrdinary(v.text);
+        } else if (v.kind == Token::Kind::kWord || v.kind == Token::Kind::kIdent) {
+          id = v.text;
+        } else {
+          return Err("expected a signature id after 'signature='", v);
+        }
+        (void)Lex();
+        id = ToLower(Trim(id));
+        if (id.empty() || id.size() > 16 ||
+            !std::all_of(id.begin(), id.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
+          return std::move(Err("'" + id + "' is not a signature id", v)
+                               .WithHelp("a signature id is 16 hex digits (or their first few), as in the "
+                                         "_signature_id column of summarize"));
+        }
+        op.details = true;
+        op.signature_filter = id;
+      } else if (key == "compare") {
+        (void)Lex();
+        op.compare = true;
+      } else if (key == "baseline" || key == "timeshift") {
+        (void)Lex();
+        CAIRN_TRY(Expect("=", "'=' after '" + key + "'"));
+        CAIRN_ASSIGN_OR_RETURN(op.baseline_shift_ms,
+                               ShiftDuration("a time shift such as -1d after '" + key + "='"));
+        op.compare = true;
+      } else if (key == "baseline_from" || key == "baseline_to") {
+        (void)Lex();
+        CAIRN_TRY(Expect("=", "'=' after '" + key + "'"));
+        CAIRN_ASSIGN_OR_RETURN(int64_t at, QuotedTime("a time after '" + key + "='"));
+        (key == "baseline_from" ? op.baseline_from : op.baseline_to) = at;
+        op.compare = true;
       } else {
-        return Err("unknown option of '" + ToLower(std::string(Token().text)) + "summarize'", t);
+        std::string hint = Suggest(key, {"by", "limit", "criteria", "optimize", "details", "signature", "compare",
+                                         "baseline", "baseline_from", "baseline_to"});
+        Error e = Err("unknown option of '" + name + "'", t);
+        if (!hint.empty()) e.WithHelp("did you mean '" + hint + "'?");
+        return e;
       }
     }
+    if (op.baseline_from.has_value() != op.baseline_to.has_value()) {
+      return Err("'baseline_from' and 'baseline_to' go together", static_cast<size_t>(op.span.offset),
+                 static_cast<size_t>(op.span.length));
+    }
+    if (op.baseline_from && *op.baseline_from >= *op.baseline_to) {
+      return Err("the baseline range is empty: baseline_from must be before baseline_to",
+                 static_cast<size_t>(op.span.offset), static_cast<size_t>(op.span.length));
+    }
+    if (op.baseline_from && op.baseline_shift_ms) {
+      return Err("give either baseline=SHIFT or baseline_from/baseline_to, not both",
+                 static_cast<size_t>(op.span.offset), static_cast<size_t>(op.span.length));
+    }
+    if (op.compare && !op.baseline_from && op.baseline_shift_ms == 0) op.baseline_shift_ms = 86400000;
     return op;
   }
 
@@ -1089,11 +1181,12 @@ class Parser {
         col.name = "*";
       } else {
         CAIRN_ASSIGN_OR_RETURN(col.name, FieldName("a column name after 'lookup'"));
+        col.alias = col.name;  // the spelling as written, unless 'as' renames it
         col.name = ToLower(col.name);
       }
       if (Accept("as")) {
-      CAIRN_ASSIGN_OR_RETURN(col.alias, FieldName("a field name after 'as'"));
-    }
+        CAIRN_ASSIGN_OR_RETURN(col.alias, FieldName("a field name after 'as'"));
+      }
       if (col.alias.empty()) col.alias = col.name;
       if (col.name != "*" && std::find(GeoFieldNames().begin(), GeoFieldNames().end(), col.name) ==
                                  GeoFieldNames().end()) {
@@ -1129,14 +1222,52 @@ class Parser {
       CAIRN_TRY(check_geo_names(true));
       return op;
     }
-    // source: raw word up to whitespace
+    // source: geo://location, csv://PATH, path://"PATH" or path://PATH
     SkipSpace();
     size_t s = pos_;
-    while (pos_ < src_.size() && !IsSpace(src_[pos_]) && src_[pos_] != '|') ++pos_;
-    std::string source = src_.substr(s, pos_ - s);
-    if (!EqualsIgnoreCase(source, "geo://location")) {
-      return std::move(Err("lookup source '" + source + "' is not supported", s, pos_ - s)
-                           .WithHelp("Cairn supports 'from geo://location on ip=FIELD'"));
+    std::string table;
+    if (src_.compare(pos_, 7, "path://") == 0 || src_.compare(pos_, 6, "csv://") == 0) {
+      pos_ += src_[pos_] == 'p' ? 7 : 6;
+      if (pos_ < src_.size() && src_[pos_] == '"') {
+        CAIRN_ASSIGN_OR_RETURN(std::string raw, ReadQuotedBody(nullptr));
+        table = UnescapeOrdinary(raw);
+      } else {
+        size_t b = pos_;
+        while (pos_ < src_.size() && !IsSpace(src_[pos_]) && src_[pos_] != '|') ++pos_;
+        table = src_.substr(b, pos_ - b);
+      }
+      if (table.empty()) {
+        return std::move(Err("missing the table path after '" + src_.substr(s, pos_ - s) + "'", s, pos_ - s)
+                             .WithHelp("e.g. lookup owner from csv://tables/keys.csv on access_key=access_key"));
+      }
+    } else {
+      while (pos_ < src_.size() && !IsSpace(src_[pos_]) && src_[pos_] != '|') ++pos_;
+      std::string source = src_.substr(s, pos_ - s);
+      if (!EqualsIgnoreCase(source, "geo://location")) {
+        return std::move(Err("lookup source '" + source + "' is not supported", s, pos_ - s)
+                             .WithHelp("use 'from geo://location on ip=FIELD' or 'from csv://FILE.csv on COLUMN=FIELD'"));
+      }
+    }
+    if (!table.empty()) {
+      // A CSV table: the output columns are checked against its header when it is loaded.
+      op.lookup_table = table;
+      op.lookup_table_span = {static_cast<int64_t>(s), static_cast<int64_t>(pos_ - s)};
+      for (auto& c : op.lookup_columns) {
+        if (!c.name.empty() && c.name[0] == '?') c.name = c.name.substr(1);
+      }
+      CAIRN_TRY(Expect("on", "'on COLUMN=FIELD' after the lookup table"));
+      do {
+        Token k = Peek();
+        CAIRN_ASSIGN_OR_RETURN(std::string column, FieldName("a table column in 'on COLUMN=FIELD'"));
+        std::string field = column;  // 'on key' alone: the same name on both sides
+        if (Accept("=")) {
+          CAIRN_ASSIGN_OR_RETURN(field, FieldName("the event field in 'on COLUMN=FIELD'"));
+        }
+        Token end = Peek();
+        op.lookup_join.emplace_back(column, field);
+        op.lookup_join_spans.push_back({k.offset, end.offset - k.offset});
+      } while (Accept(",") || Accept("and"));
+      return op;
     }
     CAIRN_TRY(check_geo_names(false));
     CAIRN_TRY(Expect("on", "'on ip=FIELD' after the lookup source"));

@@ -167,8 +167,46 @@ Result<QueryTable> RunQueryTable(store::CaseStore& store, std::string_view query
   return table;
 }
 
+namespace {
+
+class DiscardSink final : public RowSink {
+ public:
+  Status OnRow(const std::vector<std::string>&, const std::vector<Value>&) override { return Ok(); }
+};
+
+// One run of the pipeline. model/details_op: the 'summarize details' operator (index into p.ops)
+// and its model, or null/-1.
+Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, const QueryOptions& options,
+                                    RowSink& sink, SummarizeModel* model, size_t details_op);
+
+}  // namespace
+
 Result<QueryResult> RunPipeline(store::CaseStore& store, const Pipeline& p,
                                 const QueryOptions& options, RowSink& sink) {
+  size_t details_op = p.ops.size();
+  for (size_t k = 0; k < p.ops.size(); ++k) {
+    if (p.ops[k].kind == Operator::Kind::kLogReduce && p.ops[k].details) {
+      details_op = k;
+      break;
+    }
+  }
+  if (details_op == p.ops.size()) return RunPipelineOnce(store, p, options, sink, nullptr, details_op);
+  // 'summarize details': a first pass up to summarize learns the signatures, the second pass
+  // streams the events with them (stages_internal.h).
+  auto model = NewSummarizeModel();
+  Pipeline first = p;
+  first.ops.resize(details_op + 1);
+  DiscardSink discard;
+  auto learned = RunPipelineOnce(store, first, options, discard, model.get(), details_op);
+  if (!learned.ok()) return learned.error();
+  SetSummarizeLearning(model.get(), false);
+  return RunPipelineOnce(store, p, options, sink, model.get(), details_op);
+}
+
+namespace {
+
+Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, const QueryOptions& options,
+                                    RowSink& sink, SummarizeModel* model, size_t details_op) {
   QueryResult result;
   ExecContext ctx;
   ctx.options = options;
@@ -195,6 +233,60 @@ Result<QueryResult> RunPipeline(store::CaseStore& store, const Pipeline& p,
   if (options.to) where += " AND e.ts < " + std::to_string(*options.to);
   if (!sp.where_sql.empty()) where += " AND " + sp.where_sql;
   std::string where_clause = where.empty() ? "" : " WHERE " + where.substr(5);
+  auto bind_params = [&](store::Statement& st) {
+    for (size_t k = 0; k < params.size(); ++k) st.Bind(static_cast<int>(k + 1), std::string_view(params[k]));
+  };
+
+  // summarize compare: the range under study is --from/--to (a missing end comes from the
+  // events in scope: the last one, and the shift before it); the baseline is that range shifted
+  // back, or baseline_from/baseline_to. The statement then reads both ranges.
+  const Operator* compare_op = nullptr;
+  for (const Operator& op : p.ops) {
+    if (op.kind == Operator::Kind::kLogReduce && op.compare) {
+      compare_op = &op;
+      break;
+    }
+  }
+  if (compare_op) {
+    ExecContext::CompareRanges c;
+    std::optional<TimeMs> last;
+    if (!options.to || !options.from) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement st, store.Prepare("SELECT max(e.ts) FROM events e" + where_clause));
+      bind_params(st);
+      CAIRN_TRY(st.Step());
+      if (!st.IsNull(0)) last = st.Int(0);
+    }
+    c.to = options.to ? *options.to : (last ? *last + 1 : 0);
+    if (options.from) {
+      c.from = *options.from;
+    } else if (compare_op->baseline_from) {
+      c.from = *compare_op->baseline_to;
+    } else {
+      c.from = c.to - compare_op->baseline_shift_ms;
+    }
+    if (compare_op->baseline_from) {
+      c.baseline_from = *compare_op->baseline_from;
+      c.baseline_to = *compare_op->baseline_to;
+    } else {
+      c.baseline_from = c.from - compare_op->baseline_shift_ms;
+      c.baseline_to = c.to - compare_op->baseline_shift_ms;
+    }
+    if (c.from >= c.to && (options.from || options.to || last)) {
+      return std::move(PlanError(p, *compare_op, "the range to compare is empty (" + FormatIso8601Compact(c.from) +
+                                                     " to " + FormatIso8601Compact(c.to) + ")")
+                           .WithHelp("give --from/--to for the window under study"));
+    }
+    ctx.compare = c;
+    auto range_sql = [](TimeMs from, TimeMs to) {
+      return "(e.ts >= " + std::to_string(from) + " AND e.ts < " + std::to_string(to) + ")";
+    };
+    where = " AND (" + range_sql(c.from, c.to) + " OR " + range_sql(c.baseline_from, c.baseline_to) + ")";
+    if (!sp.where_sql.empty()) where += " AND " + sp.where_sql;
+    where_clause = " WHERE " + where.substr(5);
+    ctx.notices.push_back("compare: " + FormatIso8601Compact(c.from) + " to " + FormatIso8601Compact(c.to) +
+                          " against the baseline " + FormatIso8601Compact(c.baseline_from) + " to " +
+                          FormatIso8601Compact(c.baseline_to));
+  }
 
   // Search range (timeslice N buckets / without size).
   bool need_range = std::any_of(p.ops.begin(), p.ops.end(), [](const Operator& op) {
@@ -316,11 +408,22 @@ Result<QueryResult> RunPipeline(store::CaseStore& store, const Pipeline& p,
         add(std::move(s));
         break;
       }
-      case Operator::Kind::kLogReduce:
-        add(MakeLogReduceStage(op, ctx));
-        aggregated = true;
+      case Operator::Kind::kLogReduce: {
+        bool details = &op == &p.ops[std::min(details_op, p.ops.size() - 1)] && model != nullptr;
+        add(MakeLogReduceStage(op, ctx, details ? model : nullptr));
+        if (details) {
+          created.insert(created.end(), {"_signature_id", "_signature"});
+        } else {
+          aggregated = true;
+        }
         break;
+      }
       case Operator::Kind::kLookup: {
+        if (!op.lookup_table.empty()) {
+          CAIRN_ASSIGN_OR_RETURN(auto s, MakeCsvLookupStage(p, op, ctx, &created));
+          add(std::move(s));
+          break;
+        }
         std::string ip_field = op.lookup_ip_field;
         if (op.lookup_shorthand) {
           if (!options.geo_ip_field.empty()) {
@@ -346,7 +449,7 @@ Result<QueryResult> RunPipeline(store::CaseStore& store, const Pipeline& p,
           for (const auto& c : op.lookup_columns) {
             if (!cols.empty()) cols += ", ";
             cols += c.name;
-            if (c.alias != c.name) cols += " as " + c.alias;
+            if (!EqualsIgnoreCase(c.alias, c.name)) cols += " as " + c.alias;
           }
           ctx.notices.push_back("resolved to: lookup " + cols + " from geo://location on ip = " + ip_field);
         }
@@ -524,5 +627,7 @@ Result<QueryResult> RunPipeline(store::CaseStore& store, const Pipeline& p,
   result.geo_db = ctx.geo_db;
   return result;
 }
+
+}  // namespace
 
 }  // namespace cairn::query

@@ -7,6 +7,7 @@
 // emit their rows from Finish, announcing their output shape first.
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/common/result.h"
@@ -58,7 +59,24 @@ Result<std::unique_ptr<Stage>> MakeTransposeStage(const Operator& op, ExecContex
 Result<std::unique_ptr<Stage>> MakeOutlierStage(const Operator& op, ExecContext& ctx);
 Result<std::unique_ptr<Stage>> MakeFillMissingStage(const Operator& op, ExecContext& ctx);
 std::unique_ptr<Stage> MakeTotalStage(const Operator& op, ExecContext& ctx);
-std::unique_ptr<Stage> MakeLogReduceStage(const Operator& op, ExecContext& ctx);
+
+// summarize 'details' runs the query twice: the first pass trains the clusterers (model->learning),
+// the second replays the same messages into fresh clusterers and maps each message to the
+// signature the first pass ended with (LogClusterer::SignatureOf), so every event gets its final
+// signature with memory bounded by the number of signatures. Opaque; owned by the planner.
+struct SummarizeModel;
+struct SummarizeModelDeleter {
+  void operator()(SummarizeModel* model) const;
+};
+using SummarizeModelPtr = std::unique_ptr<SummarizeModel, SummarizeModelDeleter>;
+SummarizeModelPtr NewSummarizeModel();
+void SetSummarizeLearning(SummarizeModel* model, bool learning);
+// model: null unless op.details.
+std::unique_ptr<Stage> MakeLogReduceStage(const Operator& op, ExecContext& ctx, SummarizeModel* model);
+// lookup ... from csv://FILE: loads the table (errors: kNotFound for a missing file, kInvalidArgument
+// for a missing column, with a span into the query). Appends the output field names to *created.
+Result<std::unique_ptr<Stage>> MakeCsvLookupStage(const Pipeline& p, const Operator& op, ExecContext& ctx,
+                                                  std::vector<std::string>* created);
 // ip_field: the field holding the address; columns: (geo name, output name).
 std::unique_ptr<Stage> MakeGeoStage(int ip_field, std::vector<LookupColumn> columns,
                                     const geo::GeoDb* db, ExecContext& ctx);

@@ -184,5 +184,26 @@ TEST(LogClustererTest, HandlesEmptyAndBlankMessages) {
   EXPECT_EQ(result.signatures[0].count, 2);
 }
 
+TEST(LogClustererTest, SignatureOfMapsReplayedClusterNumbersToFinalSignatures) {
+  // Drill-down (summarize details) replays the messages into a fresh clusterer and maps the
+  // numbers Add returns through the first clusterer: the result equals Assignments().
+  std::vector<std::string> messages;
+  for (int k = 0; k < 50; ++k) {
+    messages.push_back("Failed password for user" + std::string(1, static_cast<char>('a' + k % 7)) +
+                       " from 10.0.0." + std::to_string(k) + " port 22 ssh2");
+    messages.push_back("session opened for user root by (uid=" + std::to_string(k) + ")");
+    if (k % 10 == 0) messages.push_back("Received disconnect from 10.1.1." + std::to_string(k));
+  }
+  LogClusterer first;
+  first.set_keep_assignments(true);
+  for (const auto& m : messages) first.Add(m);
+  auto assignments = first.Assignments();
+  LogClusterer replay;
+  for (size_t k = 0; k < messages.size(); ++k) {
+    EXPECT_EQ(first.SignatureOf(replay.Add(messages[k])), assignments[k]) << messages[k];
+  }
+  EXPECT_EQ(first.SignatureOf(1u << 30), first.Signatures().size());
+}
+
 }  // namespace
 }  // namespace cairn::cluster
