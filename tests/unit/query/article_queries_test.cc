@@ -26,7 +26,7 @@ class ArticleQueriesTest : public ::testing::Test {
     std::string out = (dir_->path() / "demo").string();
     std::string c = (dir_->path() / "c.cairn").string();
     std::string log;
-    ok_ = cairn::testing::RunCommand(bin + " simulate --variant malicious --seed 11 --days 1 --out " + out, &log) == 0;
+    ok_ = cairn::testing::RunCommand(bin + " simulate --variant malicious --seed 11 --days 2 --out " + out, &log) == 0;
     const char* ingest[] = {"/s3-access --category S3/Access --category s3_aws_logs",
                             "/apache/*/access_log --category Apache/Access",
                             "/apache/*/error_log --category Apache/Error", "/AWSLogs --category CloudTrail"};
@@ -205,6 +205,60 @@ TEST_F(ArticleQueriesTest, SummarizeCountsEveryErrorEvent) {
   for (size_t r = 0; r < t.rows.size(); ++r) total += t.Get(r, "_count").int_value();
   EXPECT_GT(t.rows.size(), 1u);
   EXPECT_EQ(total, t.result.stats.events_matched);
+}
+
+// summarize compare of the incident window against the same window the day before: the
+// InvalidAccessKeyId upload failures are new (or grown); the background is the same.
+TEST_F(ArticleQueriesTest, SummarizeCompareShowsTheFailuresAsNewAndTheBackgroundAsSame) {
+  TimeMs onset = *ParseIso8601(answer_["onset_minute"].get<std::string>());
+  TimeMs recovery = *ParseIso8601(answer_["recovery"]["minute"].get<std::string>());
+  QueryOptions window;
+  window.from = onset - 10 * 60000;
+  window.to = recovery + 3 * 60000;
+  auto t = Run("_sourceCategory=S3/Access | summarize compare baseline=-1d", window);
+  ASSERT_GT(t.rows.size(), 2u);
+  // The first row (largest change among new/grown) is the failed PUTs, with every one of them.
+  std::string first_sig = t.Get(0, "_signature").ToText();
+  EXPECT_NE(first_sig.find("InvalidAccessKeyId"), std::string::npos) << first_sig;
+  EXPECT_NE(first_sig.find("PUT"), std::string::npos) << first_sig;
+  std::string status = t.Get(0, "_status").ToText();
+  EXPECT_TRUE(status == "new" || status == "grown") << status;
+  int64_t failures = 0;
+  for (size_t r = 0; r < t.rows.size(); ++r) {
+    if (t.Get(r, "_signature").ToText().find("InvalidAccessKeyId") != std::string::npos) {
+      failures += t.Get(r, "_count").int_value();
+      EXPECT_NE(t.Get(r, "_status").ToText(), "same");
+    }
+  }
+  auto raw = Run("_sourceCategory=S3/Access AND \"InvalidAccessKeyId\" | count", window);
+  EXPECT_EQ(failures, raw.Get(0, "_count").int_value());
+  // Over a few hours around the onset, the busy background signatures (the app's successful
+  // requests) are the same as the day before.
+  QueryOptions hours;
+  hours.from = onset - 60 * 60000;
+  hours.to = onset + 120 * 60000;
+  auto wide = Run("_sourceCategory=S3/Access | summarize compare baseline=-1d | where _baseline_count >= 20", hours);
+  ASSERT_FALSE(wide.rows.empty());
+  for (size_t r = 0; r < wide.rows.size(); ++r) {
+    EXPECT_EQ(wide.Get(r, "_status").ToText(), "same") << wide.Get(r, "_signature").ToText();
+  }
+  // Ids agree with a plain summarize of the window.
+  auto plain = Run("_sourceCategory=S3/Access | summarize", window);
+  bool found = false;
+  for (size_t r = 0; r < plain.rows.size(); ++r) found |= plain.Get(r, "_signature_id") == t.Get(0, "_signature_id");
+  EXPECT_TRUE(found);
+}
+
+// Drill-down: the events of the failed-upload signature are the InvalidAccessKeyId PUT lines.
+TEST_F(ArticleQueriesTest, SummarizeDrillDownListsTheSignaturesMessages) {
+  auto table = Run("_sourceCategory=S3/Access AND \"InvalidAccessKeyId\" | summarize");
+  ASSERT_FALSE(table.rows.empty());
+  std::string id = table.Get(0, "_signature_id").ToText();
+  auto events = Run("_sourceCategory=S3/Access AND \"InvalidAccessKeyId\" | summarize signature=\"" + id +
+                    "\" | count by error_code, status");
+  ASSERT_EQ(events.rows.size(), 1u);
+  EXPECT_EQ(events.Get(0, "error_code").ToText(), "InvalidAccessKeyId");
+  EXPECT_EQ(events.Get(0, "_count").int_value(), table.Get(0, "_count").int_value());
 }
 
 }  // namespace
