@@ -533,12 +533,18 @@ namespace {
 class DocumentWalker {
  public:
   DocumentWalker(std::string_view text, CloudTrailParser& parser, CloudTrailParser::Impl& impl,
-                 CloudTrailSink& sink)
-      : text_(text), scanner_(text), parser_(parser), impl_(impl), sink_(sink) {}
+                 CloudTrailSink& sink, int64_t base_offset, int64_t base_line)
+      : text_(text),
+        scanner_(text),
+        parser_(parser),
+        impl_(impl),
+        sink_(sink),
+        base_offset_(base_offset),
+        base_line_(base_line) {}
 
   Status Run() {
     size_t pos = 0;
-    if (StartsWith(text_, "\xEF\xBB\xBF")) pos = 3;
+    if (base_offset_ == 0 && StartsWith(text_, "\xEF\xBB\xBF")) pos = 3;
     while (true) {
       scanner_.SkipWs(&pos);
       if (pos >= text_.size()) break;
@@ -563,7 +569,7 @@ class DocumentWalker {
           size_t from = elements.empty() ? start : elements.back().end;
           size_t resync = Resync(std::max(from, start));
           CAIRN_TRY(Reject("malformed JSON: " + scanner_.error() + " at byte " +
-                               std::to_string(scanner_.error_pos()),
+                               std::to_string(base_offset_ + static_cast<int64_t>(scanner_.error_pos())),
                            from, resync));
           pos = resync;
         }
@@ -585,7 +591,7 @@ class DocumentWalker {
       }
       size_t resync = Resync(std::max(from, start));
       CAIRN_TRY(Reject("malformed JSON: " + scanner_.error() + " at byte " +
-                           std::to_string(scanner_.error_pos()),
+                           std::to_string(base_offset_ + static_cast<int64_t>(scanner_.error_pos())),
                        from, resync));
       pos = resync;
     }
@@ -615,7 +621,7 @@ class DocumentWalker {
     }
     line_ += std::count(text_.data() + line_offset_, text_.data() + offset, '\n');
     line_offset_ = offset;
-    return line_;
+    return line_ + base_line_ - 1;
   }
 
   Status Reject(std::string reason, size_t from, size_t to) {
@@ -623,7 +629,7 @@ class DocumentWalker {
     while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r' || raw.back() == ' ')) {
       raw.remove_suffix(1);
     }
-    return sink_.OnReject(reason, raw, static_cast<int64_t>(from), LineOf(from));
+    return sink_.OnReject(reason, raw, base_offset_ + static_cast<int64_t>(from), LineOf(from));
   }
 
   // A value inside a top-level array (or an array member): a record or a wrapper object.
@@ -712,7 +718,8 @@ class DocumentWalker {
     Event& e = impl_.event;
     Status st = parser_.ParseRecord(json, &e);
     if (!st.ok()) {
-      return sink_.OnReject(st.error().message(), json, static_cast<int64_t>(offset), line);
+      return sink_.OnReject(st.error().message(), json, base_offset_ + static_cast<int64_t>(offset),
+                            line);
     }
     e.line = line;
     return sink_.OnRecord(e);
@@ -723,6 +730,8 @@ class DocumentWalker {
   CloudTrailParser& parser_;
   CloudTrailParser::Impl& impl_;
   CloudTrailSink& sink_;
+  int64_t base_offset_;  // offset of text_ in the whole document
+  int64_t base_line_;    // line number of text_'s first line
   size_t line_offset_ = 0;
   int64_t line_ = 1;
 };
@@ -730,7 +739,12 @@ class DocumentWalker {
 }  // namespace
 
 Status CloudTrailParser::ParseDocument(std::string_view text, CloudTrailSink& sink) {
-  DocumentWalker walker(text, *this, *impl_, sink);
+  return ParseDocument(text, sink, 0, 1);
+}
+
+Status CloudTrailParser::ParseDocument(std::string_view text, CloudTrailSink& sink,
+                                       int64_t base_offset, int64_t base_line) {
+  DocumentWalker walker(text, *this, *impl_, sink, base_offset, base_line);
   return walker.Run();
 }
 

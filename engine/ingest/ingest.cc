@@ -12,6 +12,7 @@
 
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
+#include "engine/ingest/reader_internal.h"
 #include "engine/ingest/text_util_internal.h"
 
 namespace cairn::ingest {
@@ -130,23 +131,33 @@ class FileWriter final : public CloudTrailSink {
     return Ok();
   }
 
-  Status AddReject(std::string_view reason, std::string_view raw, int64_t offset, int64_t line) {
+  // first: report it as the file's first reject even when others came before (stream damage
+  // found at the end).
+  Status AddReject(std::string_view reason, std::string_view raw, int64_t offset, int64_t line,
+                   bool first = false) {
     Reject r;
     r.line = line;
     r.offset = offset;
     r.reason.assign(reason);
     r.raw.assign(raw.substr(0, 64 * 1024));
-    if (source_.rejects == 0) outcome_.first_reject = r.reason;
+    if (source_.rejects == 0 || first) outcome_.first_reject = r.reason;
     ++source_.rejects;
     return store_.InsertReject(source_.id, r);
   }
 
-  void AddNote(std::string_view note) {
+  // first: after the notes about the file as a whole (empty, unknown format), before the others.
+  void AddNote(std::string_view note, bool first = false) {
     for (const auto& n : notes_) {
       if (n == note) return;
     }
-    notes_.emplace_back(note);
+    if (first) {
+      notes_.insert(notes_.begin() + static_cast<std::ptrdiff_t>(file_notes_), std::string(note));
+    } else {
+      notes_.emplace_back(note);
+    }
   }
+  // The notes added so far are about the file as a whole.
+  void MarkFileNotes() { file_notes_ = notes_.size(); }
 
   std::string Notes() const { return Join(notes_, "; "); }
 
@@ -164,32 +175,169 @@ class FileWriter final : public CloudTrailSink {
   FileOutcome& outcome_;
   std::function<void()> progress_;
   std::vector<std::string> notes_;
+  size_t file_notes_ = 0;
 };
 
-// Iterates the lines of text: callback(line, line_no, offset). Handles the 1 MiB limit and
-// invalid UTF-8 accounting.
-template <typename Fn>
-Status ForEachLine(std::string_view text, FileWriter& writer, int64_t* invalid_utf8, Fn&& fn) {
-  size_t pos = 0;
-  int64_t line_no = 0;
-  while (pos < text.size()) {
-    const void* hit = std::memchr(text.data() + pos, '\n', text.size() - pos);
-    size_t end = hit ? static_cast<size_t>(static_cast<const char*>(hit) - text.data()) : text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    ++line_no;
-    size_t offset = pos;
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > kMaxLine) {
-      CAIRN_TRY(writer.AddReject("line longer than 1 MiB (" + std::to_string(line.size()) + " bytes)",
-                                 line, static_cast<int64_t>(offset), line_no));
-      continue;
+// A source of text chunks for the parsers: the whole text at once (files read into memory), or
+// a FileReader's chunks (streamed files), starting with the bytes already read for detection.
+class ChunkInput {
+ public:
+  explicit ChunkInput(std::string_view text) : text_(text) {}
+  ChunkInput(internal::FileReader* reader, std::string* buffer, size_t chunk_bytes)
+      : reader_(reader), buffer_(buffer), chunk_bytes_(chunk_bytes) {}
+
+  // The next chunk (valid until the next call); empty at the end. Errors: kIo.
+  Result<std::string_view> Next() {
+    if (!reader_) {
+      std::string_view out = first_ ? text_ : std::string_view();
+      first_ = false;
+      return out;
     }
-    if (Trim(line).empty()) continue;
-    if (!IsAscii(line) && !IsValidUtf8(line)) ++*invalid_utf8;
-    CAIRN_TRY(fn(line, line_no, static_cast<int64_t>(offset)));
+    if (first_) {
+      first_ = false;
+      if (!buffer_->empty()) return std::string_view(*buffer_);
+    }
+    buffer_->clear();
+    CAIRN_ASSIGN_OR_RETURN(size_t n, reader_->Read(buffer_, chunk_bytes_));
+    (void)n;
+    return std::string_view(*buffer_);
   }
-  return Ok();
+  // Reads the next chunk and appends it to *out; false at the end. Errors: kIo.
+  Result<bool> AppendTo(std::string* out) {
+    if (!reader_) {
+      if (!first_) return false;
+      first_ = false;
+      out->append(text_);
+      return !text_.empty();
+    }
+    if (first_) {
+      first_ = false;
+      if (!buffer_->empty()) {
+        out->append(*buffer_);
+        return true;
+      }
+    }
+    CAIRN_ASSIGN_OR_RETURN(size_t n, reader_->Read(out, chunk_bytes_));
+    return n > 0;
+  }
+  bool streaming() const { return reader_ != nullptr; }
+
+ private:
+  std::string_view text_;
+  internal::FileReader* reader_ = nullptr;
+  std::string* buffer_ = nullptr;
+  size_t chunk_bytes_ = 0;
+  bool first_ = true;
+};
+
+// Splits chunks into lines: OnLine(line, line_no, offset) for each, with the same numbering, '\r'
+// handling, blank-line skipping and 1 MiB limit whether the text comes whole or in chunks. A line
+// cut by a chunk boundary is carried over; one longer than 1 MiB is not kept whole (only its
+// first 64 KiB, for the reject).
+class LineFeeder {
+ public:
+  using Callback = std::function<Status(std::string_view, int64_t, int64_t)>;
+  LineFeeder(FileWriter& writer, int64_t* invalid_utf8, Callback fn)
+      : writer_(writer), invalid_utf8_(invalid_utf8), fn_(std::move(fn)) {}
+
+  Status Feed(std::string_view chunk) {
+    size_t pos = 0;
+    if (!carry_.empty() || overlong_) {
+      const void* hit = std::memchr(chunk.data(), '\n', chunk.size());
+      size_t end = hit ? static_cast<size_t>(static_cast<const char*>(hit) - chunk.data()) : chunk.size();
+      Append(chunk.substr(0, end));
+      offset_ += static_cast<int64_t>(end + (hit ? 1 : 0));
+      if (!hit) return Ok();
+      CAIRN_TRY(CompleteCarry());
+      pos = end + 1;
+    }
+    while (pos < chunk.size()) {
+      const void* hit = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
+      if (!hit) {
+        carry_offset_ = offset_;
+        Append(chunk.substr(pos));
+        offset_ += static_cast<int64_t>(chunk.size() - pos);
+        return Ok();
+      }
+      size_t end = static_cast<size_t>(static_cast<const char*>(hit) - chunk.data());
+      CAIRN_TRY(Line(chunk.substr(pos, end - pos), offset_, static_cast<int64_t>(end - pos)));
+      offset_ += static_cast<int64_t>(end - pos + 1);
+      pos = end + 1;
+    }
+    return Ok();
+  }
+
+  // The last line when the text does not end with a newline.
+  Status Finish() {
+    if (carry_.empty() && !overlong_) return Ok();
+    return CompleteCarry();
+  }
+
+ private:
+  static constexpr size_t kKeptOfLongLine = 64 * 1024;
+
+  void Append(std::string_view part) {
+    if (part.empty()) return;
+    carry_length_ += static_cast<int64_t>(part.size());
+    last_char_ = part.back();
+    if (overlong_) {
+      if (carry_.size() < kKeptOfLongLine) {
+        carry_.append(part.substr(0, kKeptOfLongLine - carry_.size()));
+      }
+      return;
+    }
+    carry_.append(part);
+    if (carry_.size() > kMaxLine + 1) {  // longer than 1 MiB even without a trailing '\r'
+      overlong_ = true;
+      carry_.resize(kKeptOfLongLine);
+    }
+  }
+
+  Status CompleteCarry() {
+    Status st = overlong_ ? Line(carry_, carry_offset_, carry_length_, last_char_)
+                          : Line(carry_, carry_offset_, carry_length_);
+    carry_.clear();
+    carry_length_ = 0;
+    overlong_ = false;
+    return st;
+  }
+
+  // length is the line's full length (the view may hold only the first 64 KiB of a long line).
+  Status Line(std::string_view line, int64_t offset, int64_t length, char last = 0) {
+    ++line_no_;
+    if (!line.empty() && line.size() == static_cast<size_t>(length)) last = line.back();
+    if (last == '\r') {
+      --length;
+      if (line.size() > static_cast<size_t>(length)) line.remove_suffix(1);
+    }
+    if (length > static_cast<int64_t>(kMaxLine)) {
+      return writer_.AddReject("line longer than 1 MiB (" + std::to_string(length) + " bytes)", line,
+                               offset, line_no_);
+    }
+    if (Trim(line).empty()) return Ok();
+    if (!IsAscii(line) && !IsValidUtf8(line)) ++*invalid_utf8_;
+    return fn_(line, line_no_, offset);
+  }
+
+  FileWriter& writer_;
+  int64_t* invalid_utf8_;
+  Callback fn_;
+  int64_t offset_ = 0;  // offset of the next byte fed
+  int64_t line_no_ = 0;
+  std::string carry_;   // a line cut by the chunk boundary (first 64 KiB when overlong)
+  int64_t carry_offset_ = 0;
+  int64_t carry_length_ = 0;
+  char last_char_ = 0;
+  bool overlong_ = false;
+};
+
+Status FeedLines(ChunkInput& input, LineFeeder& feeder) {
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(std::string_view chunk, input.Next());
+    if (chunk.empty()) break;
+    CAIRN_TRY(feeder.Feed(chunk));
+  }
+  return feeder.Finish();
 }
 
 struct Parsers {
@@ -198,24 +346,24 @@ struct Parsers {
   Event event;
 };
 
-Status ParseLines(SourceType type, std::string_view text, const std::string& path,
+Status ParseLines(SourceType type, ChunkInput& input, const std::string& path,
                   const IngestOptions& options, Parsers& parsers, FileWriter& writer) {
   Event& e = parsers.event;
   int64_t invalid_utf8 = 0;
   if (type == SourceType::kS3Access || type == SourceType::kApacheAccess) {
     const ApacheLogFormat* fmt = parsers.apache_format.get();
-    Status lines_status = ForEachLine(text, writer, &invalid_utf8,
-                          [&](std::string_view line, int64_t line_no, int64_t offset) -> Status {
-                            Status st = type == SourceType::kS3Access
-                                            ? ParseS3AccessLine(line, &e)
-                                            : ParseApacheAccessLine(line, fmt, &e);
-                            if (!st.ok()) {
-                              return writer.AddReject(st.error().message(), line, offset, line_no);
-                            }
-                            e.line = line_no;
-                            return writer.Add(e);
-                          });
-    if (!lines_status.ok()) return lines_status;
+    LineFeeder feeder(writer, &invalid_utf8,
+                      [&](std::string_view line, int64_t line_no, int64_t offset) -> Status {
+                        Status st = type == SourceType::kS3Access
+                                        ? ParseS3AccessLine(line, &e)
+                                        : ParseApacheAccessLine(line, fmt, &e);
+                        if (!st.ok()) {
+                          return writer.AddReject(st.error().message(), line, offset, line_no);
+                        }
+                        e.line = line_no;
+                        return writer.Add(e);
+                      });
+    CAIRN_TRY(FeedLines(input, feeder));
   } else if (type == SourceType::kApacheError) {
     // Records may span lines: a line not starting with '[' continues the previous record.
     // Bare "AHnnnnn:" lines have no time: they take the previous record's (or the next one's).
@@ -252,26 +400,26 @@ Status ParseLines(SourceType type, std::string_view text, const std::string& pat
       untimed.clear();
       return writer.Add(e);
     };
-    Status lines_status = ForEachLine(text, writer, &invalid_utf8,
-                          [&](std::string_view line, int64_t line_no, int64_t offset) -> Status {
-                            if (IsApacheErrorRecordStart(line)) {
-                              CAIRN_TRY(flush());
-                              pending_raw.assign(line);
-                              pending_line = line_no;
-                              pending_offset = offset;
-                              have_pending = true;
-                              return Ok();
-                            }
-                            if (have_pending) {
-                              pending_raw.push_back('\n');
-                              pending_raw.append(line);
-                              return Ok();
-                            }
-                            return writer.AddReject(
-                                "continuation line without a preceding Apache error record", line,
-                                offset, line_no);
-                          });
-    if (!lines_status.ok()) return lines_status;
+    LineFeeder feeder(writer, &invalid_utf8,
+                      [&](std::string_view line, int64_t line_no, int64_t offset) -> Status {
+                        if (IsApacheErrorRecordStart(line)) {
+                          CAIRN_TRY(flush());
+                          pending_raw.assign(line);
+                          pending_line = line_no;
+                          pending_offset = offset;
+                          have_pending = true;
+                          return Ok();
+                        }
+                        if (have_pending) {
+                          pending_raw.push_back('\n');
+                          pending_raw.append(line);
+                          return Ok();
+                        }
+                        return writer.AddReject(
+                            "continuation line without a preceding Apache error record", line,
+                            offset, line_no);
+                      });
+    CAIRN_TRY(FeedLines(input, feeder));
     CAIRN_TRY(flush());
     for (const Event& u : untimed) {
       CAIRN_TRY(writer.AddReject("Apache error record without a time (no timed record in the file)",
@@ -284,36 +432,36 @@ Status ParseLines(SourceType type, std::string_view text, const std::string& pat
     bool have_time = false;
     std::vector<Event> untimed;
     int64_t inherited = 0;
-    Status lines_status = ForEachLine(text, writer, &invalid_utf8,
-                          [&](std::string_view line, int64_t line_no, int64_t) -> Status {
-                            Status st = ParseGenericLine(line, year, reference, &e);
-                            e.line = line_no;
-                            if (!st.ok()) {
-                              // No timestamp of its own: the line keeps the previous line's time.
-                              ResetEvent(&e);
-                              e.source_type = SourceType::kGeneric;
-                              e.raw.assign(internal::TrimLineEnd(line));
-                              e.line = line_no;
-                              ++inherited;
-                              if (!have_time) {
-                                untimed.push_back(e);
-                                return Ok();
-                              }
-                              e.time = last_time;
-                              return writer.Add(e);
-                            }
-                            last_time = e.time;
-                            if (!have_time) {
-                              have_time = true;
-                              for (Event& u : untimed) {
-                                u.time = e.time;
-                                CAIRN_TRY(writer.Add(u));
-                              }
-                              untimed.clear();
-                            }
-                            return writer.Add(e);
-                          });
-    if (!lines_status.ok()) return lines_status;
+    LineFeeder feeder(writer, &invalid_utf8,
+                      [&](std::string_view line, int64_t line_no, int64_t) -> Status {
+                        Status st = ParseGenericLine(line, year, reference, &e);
+                        e.line = line_no;
+                        if (!st.ok()) {
+                          // No timestamp of its own: the line keeps the previous line's time.
+                          ResetEvent(&e);
+                          e.source_type = SourceType::kGeneric;
+                          e.raw.assign(internal::TrimLineEnd(line));
+                          e.line = line_no;
+                          ++inherited;
+                          if (!have_time) {
+                            untimed.push_back(e);
+                            return Ok();
+                          }
+                          e.time = last_time;
+                          return writer.Add(e);
+                        }
+                        last_time = e.time;
+                        if (!have_time) {
+                          have_time = true;
+                          for (Event& u : untimed) {
+                            u.time = e.time;
+                            CAIRN_TRY(writer.Add(u));
+                          }
+                          untimed.clear();
+                        }
+                        return writer.Add(e);
+                      });
+    CAIRN_TRY(FeedLines(input, feeder));
     for (const Event& u : untimed) {
       CAIRN_TRY(writer.AddReject("no recognisable timestamp", u.raw, -1, u.line));
     }
@@ -326,6 +474,86 @@ Status ParseLines(SourceType type, std::string_view text, const std::string& pat
     writer.AddNote(std::to_string(invalid_utf8) + " lines with invalid UTF-8 (kept as bytes)");
   }
   return Ok();
+}
+
+// Tracks JSON nesting over a stream to find where a CloudTrail document can be cut without
+// changing how it parses: the start of a line whose first non-blank character is '{' at nesting
+// depth 0 outside strings (the same points the document walker resynchronises at).
+class JsonCutFinder {
+ public:
+  // Scans text[from, text.size()) and returns the last cut point found in it (0 if none).
+  size_t Scan(std::string_view text, size_t from) {
+    size_t cut = 0;
+    for (size_t pos = from; pos < text.size(); ++pos) {
+      char c = text[pos];
+      if (in_string_) {
+        if (escape_) {
+          escape_ = false;
+        } else if (c == '\\') {
+          escape_ = true;
+        } else if (c == '"') {
+          in_string_ = false;
+        }
+        continue;
+      }
+      if (line_start_) {
+        if (c == ' ' || c == '\t' || c == '\r') continue;
+        line_start_ = false;
+        if (c == '{' && depth_ == 0) cut = line_begin_;
+      }
+      switch (c) {
+        case '"': in_string_ = true; break;
+        case '{': case '[': ++depth_; break;
+        case '}': case ']': if (depth_ > 0) --depth_; break;
+        case '\n':
+          if (depth_ == 0) {
+            line_start_ = true;
+            line_begin_ = pos + 1;
+          }
+          break;
+        default: break;
+      }
+    }
+    return cut;
+  }
+  // The buffer lost its first n bytes.
+  void Shift(size_t n) { line_begin_ -= std::min(line_begin_, n); }
+
+ private:
+  int64_t depth_ = 0;
+  bool in_string_ = false, escape_ = false, line_start_ = false;
+  size_t line_begin_ = 0;
+};
+
+// Parses a CloudTrail document: whole when it came whole; streamed in pieces cut between top-level
+// values otherwise (a single top-level value, such as one {"Records":[...]}, is held whole).
+Status ParseCloudTrail(ChunkInput& input, size_t chunk_bytes, CloudTrailParser& parser,
+                       FileWriter& writer) {
+  std::string buffer;
+  if (!input.streaming()) {
+    CAIRN_ASSIGN_OR_RETURN(std::string_view text, input.Next());
+    return parser.ParseDocument(text, writer);
+  }
+  JsonCutFinder finder;
+  size_t scanned = 0;
+  int64_t base_offset = 0, base_line = 1;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool more, input.AppendTo(&buffer));
+    if (!more) break;
+    if (buffer.size() < chunk_bytes) continue;
+    size_t cut = finder.Scan(buffer, scanned);
+    scanned = buffer.size();
+    if (cut == 0) continue;
+    std::string_view part(buffer.data(), cut);
+    CAIRN_TRY(parser.ParseDocument(part, writer, base_offset, base_line));
+    base_offset += static_cast<int64_t>(cut);
+    base_line += std::count(part.begin(), part.end(), '\n');
+    buffer.erase(0, cut);
+    finder.Shift(cut);
+    scanned -= cut;
+  }
+  if (buffer.empty()) return Ok();
+  return parser.ParseDocument(buffer, writer, base_offset, base_line);
 }
 
 
@@ -424,14 +652,25 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     const std::string& path = files[file_idx].first;
     FileOutcome outcome;
     outcome.path = path;
-    std::string err;
-    if (!ReadWholeFile(path, &content, &err)) {
-      return fail(Error::Io("cannot read '" + path + "': " + err));
+    // Small files are read whole; big ones are hashed, then parsed from a stream of chunks.
+    bool stream = files[file_idx].second > options.stream_above_bytes;
+    std::string sha;
+    if (!stream) {
+      std::string err;
+      if (!ReadWholeFile(path, &content, &err)) {
+        return fail(Error::Io("cannot read '" + path + "': " + err));
+      }
+      outcome.size = static_cast<int64_t>(content.size());
+      sha = Sha256Hex(content);
+    } else {
+      auto hashed = internal::Sha256OfFile(path, &outcome.size);
+      if (!hashed.ok()) {
+        return fail(Error::Io("cannot read '" + path + "': " + hashed.error().message()));
+      }
+      sha = std::move(hashed).value();
     }
-    outcome.size = static_cast<int64_t>(content.size());
     ++summary.files;
     summary.bytes += outcome.size;
-    std::string sha = Sha256Hex(content);
     auto existing = store.FindSourceBySha(sha);
     if (!existing.ok()) return fail(std::move(existing).error());
     if (existing->has_value()) {
@@ -464,15 +703,39 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     (void)rule_categories;
     std::vector<std::string> notes;
     std::string_view data = content;
-    bool gzip = content.size() >= 2 && static_cast<unsigned char>(content[0]) == 0x1f &&
-                static_cast<unsigned char>(content[1]) == 0x8b;
+    bool gzip = false;
+    bool empty = false;
     std::string gzip_error;
-    if (gzip) {
-      Status st = Gunzip(content, &text);
-      if (!st.ok()) gzip_error = st.error().message();
-      data = text;
+    internal::FileReader reader;
+    const size_t chunk_bytes = static_cast<size_t>(std::max<int64_t>(options.chunk_bytes, 4096));
+    if (!stream) {
+      gzip = content.size() >= 2 && static_cast<unsigned char>(content[0]) == 0x1f &&
+             static_cast<unsigned char>(content[1]) == 0x8b;
+      if (gzip) {
+        Status st = Gunzip(content, &text);
+        if (!st.ok()) gzip_error = st.error().message();
+        data = text;
+      }
+      empty = Trim(data.substr(0, 4096)).empty() && Trim(data).empty();
+    } else {
+      Status opened = reader.Open(path);
+      if (!opened.ok()) {
+        return fail(Error::Io("cannot read '" + path + "': " + opened.error().message()));
+      }
+      gzip = reader.gzip();
+      // The head: enough for detection (64 KiB) and at least one non-blank byte, or everything.
+      content.clear();
+      bool blank = true;
+      while (blank || content.size() < 65536) {
+        size_t before = content.size();
+        auto n = reader.Read(&content, chunk_bytes);
+        if (!n.ok()) return fail(Error::Io("cannot read '" + path + "': " + n.error().message()));
+        if (*n == 0) break;
+        if (blank) blank = Trim(std::string_view(content).substr(before)).empty();
+      }
+      empty = blank;
+      data = content;
     }
-    bool empty = Trim(data.substr(0, 4096)).empty() && Trim(data).empty();
     if (format.empty() && !empty) format = DetectFormat(data.substr(0, 65536), parsers.apache_format.get());
     store::SourceRecord source;
     source.path = path;
@@ -514,6 +777,7 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     };
     FileWriter writer(store, source, outcome, observer, progress);
     for (const auto& n : notes) writer.AddNote(n);
+    writer.MarkFileNotes();
     if (!gzip_error.empty()) {
       writer.AddNote(gzip_error);
       Status st = writer.AddReject(gzip_error, "", static_cast<int64_t>(text.size()), 0);
@@ -522,10 +786,29 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     int64_t repaired_before = parsers.cloudtrail.utf8_repaired();
     if (parse) {
       // A file carrying events of several kinds never happens: one parser per file.
+      ChunkInput input = stream ? ChunkInput(&reader, &content, chunk_bytes) : ChunkInput(data);
       Status st = type == SourceType::kCloudTrail
-                      ? parsers.cloudtrail.ParseDocument(data, writer)
-                      : ParseLines(type, data, path, options, parsers, writer);
+                      ? ParseCloudTrail(input, chunk_bytes, parsers.cloudtrail, writer)
+                      : ParseLines(type, input, path, options, parsers, writer);
       if (!st.ok()) return fail(std::move(st).error());
+    }
+    if (stream && gzip && reader.gzip_error().empty()) {
+      // Not parsed (empty or unknown): still read to the end, so that damage is reported.
+      std::string sink;
+      while (true) {
+        sink.clear();
+        auto n = reader.Read(&sink, chunk_bytes);
+        if (!n.ok()) return fail(Error::Io("cannot read '" + path + "': " + n.error().message()));
+        if (*n == 0) break;
+      }
+    }
+    if (stream && !reader.gzip_error().empty()) {
+      // Known only at the end of a stream; reported first, as for a file read whole.
+      writer.AddNote(reader.gzip_error(), /*first=*/true);
+      Status st = writer.AddReject(reader.gzip_error(), "", reader.bytes_out(), 0, /*first=*/true);
+      if (!st.ok()) return fail(std::move(st).error());
+    }
+    if (parse) {
       if (type == SourceType::kCloudTrail && source.events == 0 && source.duplicates == 0 &&
           source.rejects > 0 && source.format == "cloudtrail") {
         writer.AddNote("JSON, but no CloudTrail record in it (expected {\"Records\":[...]}, an array "

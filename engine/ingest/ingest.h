@@ -28,6 +28,10 @@ struct IngestOptions {
   // Files per transaction when they are small; a file is never split across transactions.
   int64_t batch_events = 50000;
   int64_t batch_files = 256;
+  // Files larger than this (on disk) are not read whole: they are hashed in a first pass, then
+  // decompressed and parsed in chunks of chunk_bytes. Smaller files are read whole (fewer calls).
+  int64_t stream_above_bytes = 16 << 20;
+  int64_t chunk_bytes = 4 << 20;
   // Reference time for syslog lines without a year; 0 = the file's modification time.
   TimeMs reference_time = 0;
   // Recorded as sources.ingested_at (the CLI passes the wall clock; the library never reads it).

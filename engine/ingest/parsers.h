@@ -106,6 +106,10 @@ class CloudTrailParser {
 
   // Errors: only those returned by the sink.
   Status ParseDocument(std::string_view text, CloudTrailSink& sink);
+  // A piece of a larger document cut between top-level values (streamed files): offsets and line
+  // numbers given to the sink count from base_offset and base_line (the piece's first line).
+  Status ParseDocument(std::string_view text, CloudTrailSink& sink, int64_t base_offset,
+                       int64_t base_line);
 
   // Parses one record's JSON text (any whitespace) into event. Errors (kParse): invalid JSON, not
   // an object, not a CloudTrail record, missing/unparseable eventTime.
