@@ -100,6 +100,16 @@ int TerminalWidth() {
   return 100;
 }
 
+int TerminalHeight() {
+  struct winsize ws {};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) return ws.ws_row;
+  if (const char* lines = std::getenv("LINES")) {
+    int l = std::atoi(lines);
+    if (l > 0) return l;
+  }
+  return 24;
+}
+
 Result<std::string> ResolveCasePath(const std::string& flag_value) {
   if (!flag_value.empty()) return flag_value;
   if (const char* env = std::getenv("CAIRN_CASE"); env && *env) return std::string(env);
@@ -148,8 +158,8 @@ Result<TimeBounds> ResolveTimeBounds(store::CaseStore& store, const std::string&
   return b;
 }
 
-Result<int> ResolveTz(const std::string& tz) {
-  auto off = ParseTzOffset(tz);
+Result<int> ResolveTz(const std::string& tz, TimeMs at) {
+  auto off = ParseTzOffset(tz, at);
   if (!off) {
     return Error::InvalidArgument("unknown time zone '" + tz + "'")
         .WithHelp("use UTC, an offset like +02:00, or a zone name like Europe/Paris");
@@ -163,6 +173,11 @@ void AddCaseFlag(CLI::App* cmd, std::string* case_path) {
 void AddTimeFlags(CLI::App* cmd, std::string* from, std::string* to) {
   cmd->add_option("--from", *from, "start: ISO-8601 or relative to the case's last event (-15m, -7d)");
   cmd->add_option("--to", *to, "end (exclusive): ISO-8601 or relative");
+}
+void AddTzFlag(CLI::App* cmd, std::string* tz) {
+  if (tz->empty()) *tz = "UTC";
+  cmd->add_option("--tz", *tz, "time zone times are printed in (UTC, +02:00, Europe/Paris)")
+      ->capture_default_str();
 }
 void AddFormatFlag(CLI::App* cmd, std::string* format, const std::vector<std::string>& allowed,
                    const std::string& default_value) {

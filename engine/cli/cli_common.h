@@ -38,7 +38,8 @@ void Note(const std::string& message);
 bool StdoutIsTty();
 bool StderrIsTty();
 bool UseColor();
-int TerminalWidth();  // columns of the terminal (COLUMNS, ioctl), 100 when unknown
+int TerminalWidth();   // columns of the terminal (ioctl, COLUMNS), 100 when unknown
+int TerminalHeight();  // rows of the terminal (ioctl, LINES), 24 when unknown
 
 // --case FILE, else $CAIRN_CASE. Errors with kInvalidArgument when neither is given.
 Result<std::string> ResolveCasePath(const std::string& flag_value);
@@ -55,12 +56,15 @@ struct TimeBounds {
 Result<TimeBounds> ResolveTimeBounds(store::CaseStore& store, const std::string& from,
                                      const std::string& to);
 
-// Time zone offset for --tz ("UTC" default).
-Result<int> ResolveTz(const std::string& tz);
+// Time zone offset in minutes for --tz ("UTC" default; "+02:00"; a zone name such as
+// Europe/Paris, whose offset is taken at `at`, epoch ms). kInvalidArgument for an unknown zone.
+Result<int> ResolveTz(const std::string& tz, TimeMs at = 0);
 
 // Adds the standard flags to a subcommand, bound to the given strings.
 void AddCaseFlag(CLI::App* cmd, std::string* case_path);
 void AddTimeFlags(CLI::App* cmd, std::string* from, std::string* to);
+// --tz ZONE bound to *tz (default "UTC"): the zone times are printed in.
+void AddTzFlag(CLI::App* cmd, std::string* tz);
 void AddFormatFlag(CLI::App* cmd, std::string* format, const std::vector<std::string>& allowed,
                    const std::string& default_value);
 

@@ -10,11 +10,14 @@ namespace {
 struct SourcesArgs {
   std::string case_path;
   std::string format;
+  std::string tz = "UTC";
 };
 
 int RunSources(const SourcesArgs& args) {
   auto case_path = ResolveCasePath(args.case_path);
   if (!case_path.ok()) return ReportError(case_path.error());
+  auto tz = ResolveTz(args.tz);
+  if (!tz.ok()) return ReportError(tz.error());
   auto store = store::CaseStore::Open(*case_path, store::CaseStore::Mode::kReadOnly);
   if (!store.ok()) return ReportError(store.error());
   auto sources = (*store)->ListSources();
@@ -42,10 +45,10 @@ int RunSources(const SourcesArgs& args) {
       out += "],\"source_name\":" + JsonQuote(s.source_name) + ",\"host\":" + JsonQuote(s.host) +
              ",\"events\":" + std::to_string(s.events) + ",\"rejects\":" +
              std::to_string(s.rejects) + ",\"duplicates\":" + std::to_string(s.duplicates) +
-             ",\"ingested_at\":" + JsonQuote(FormatIso8601(s.ingested_at));
+             ",\"ingested_at\":" + JsonQuote(FormatIso8601(s.ingested_at, *tz));
       if (s.events > 0) {
-        out += ",\"first_event\":" + JsonQuote(FormatIso8601(s.first_event)) +
-               ",\"last_event\":" + JsonQuote(FormatIso8601(s.last_event));
+        out += ",\"first_event\":" + JsonQuote(FormatIso8601(s.first_event, *tz)) +
+               ",\"last_event\":" + JsonQuote(FormatIso8601(s.last_event, *tz));
       }
       out += ",\"note\":" + JsonQuote(s.note) + "}";
     }
@@ -76,6 +79,7 @@ void SetupSources(CLI::App& app) {
   auto* cmd = app.add_subcommand("sources", "list the files in a case: path, size, sha256, format, counts");
   AddCaseFlag(cmd, &args->case_path);
   AddFormatFlag(cmd, &args->format, {"table", "json"}, "table");
+  AddTzFlag(cmd, &args->tz);
   cmd->callback([args] { SetExitCode(RunSources(*args)); });
 }
 

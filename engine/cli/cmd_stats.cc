@@ -11,6 +11,7 @@ namespace {
 struct StatsArgs {
   std::string case_path;
   std::string format;
+  std::string tz = "UTC";
 };
 
 struct ReasonCount {
@@ -58,6 +59,8 @@ std::string JsonCounts(const std::vector<store::CaseStats::Count>& counts) {
 int RunStats(const StatsArgs& args) {
   auto case_path = ResolveCasePath(args.case_path);
   if (!case_path.ok()) return ReportError(case_path.error());
+  auto tz = ResolveTz(args.tz);
+  if (!tz.ok()) return ReportError(tz.error());
   auto opened = store::CaseStore::Open(*case_path, store::CaseStore::Mode::kReadOnly);
   if (!opened.ok()) return ReportError(opened.error());
   store::CaseStore& store = **opened;
@@ -74,8 +77,8 @@ int RunStats(const StatsArgs& args) {
                       ",\"duplicates\":" + std::to_string(s.duplicates) +
                       ",\"collisions\":" + std::to_string(s.collisions);
     if (s.first_event) {
-      out += ",\"first_event\":" + JsonQuote(FormatIso8601(*s.first_event)) +
-             ",\"last_event\":" + JsonQuote(FormatIso8601(*s.last_event));
+      out += ",\"first_event\":" + JsonQuote(FormatIso8601(*s.first_event, *tz)) +
+             ",\"last_event\":" + JsonQuote(FormatIso8601(*s.last_event, *tz));
     } else {
       out += ",\"first_event\":null,\"last_event\":null";
     }
@@ -100,7 +103,7 @@ int RunStats(const StatsArgs& args) {
   out += "duplicates: " + WithThousands(s.duplicates) + " (same record delivered more than once)\n";
   out += "collisions: " + WithThousands(s.collisions) + " (same eventID, different content)\n";
   if (s.first_event) {
-    out += "time range: " + FormatIso8601(*s.first_event) + " .. " + FormatIso8601(*s.last_event) + "\n";
+    out += "time range: " + FormatIso8601(*s.first_event, *tz) + " .. " + FormatIso8601(*s.last_event, *tz) + "\n";
   }
   int width = StdoutIsTty() ? TerminalWidth() : 0;
   TextTable types({"source type", "events"});
@@ -130,6 +133,7 @@ void SetupStats(CLI::App& app) {
   auto* cmd = app.add_subcommand("stats", "what a case holds: counts per source type and category, time range, rejects");
   AddCaseFlag(cmd, &args->case_path);
   AddFormatFlag(cmd, &args->format, {"table", "json"}, "table");
+  AddTzFlag(cmd, &args->tz);
   cmd->callback([args] { SetExitCode(RunStats(*args)); });
 }
 

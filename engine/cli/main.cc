@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/cli/cli_common.h"
+#include "engine/cli/cli_docs.h"
 
 int main(int argc, char** argv) {
   using namespace cairn::cli;  // NOLINT(google-build-using-namespace): main only
@@ -17,8 +18,11 @@ int main(int argc, char** argv) {
       "  cairn ingest data/demo --case demo.cairn\n"
       "  cairn query '_sourceCategory=s3_aws_logs AND \"InvalidAccessKeyID\" | timeslice 1m | count by _timeslice' --case demo.cairn\n"
       "  cairn playbook run credential-compromise --case demo.cairn\n"
-      "Environment: CAIRN_CASE (default --case), CAIRN_GEOIP_DB (default --geoip-db), NO_COLOR.\n"
-      "Exit codes: 0 ok, 1 findings present (opt-in), 2 usage, 3 bad input/query/playbook, 70 internal.");
+      "  cairn shell --case demo.cairn\n"
+      "Environment: CAIRN_CASE (default --case), CAIRN_GEOIP_DB (default --geoip-db), CAIRN_HISTORY,\n"
+      "PAGER, NO_COLOR.\n"
+      "Exit codes: 0 ok, 1 findings present (opt-in), 2 usage, 3 bad input/query/playbook, 70 internal.\n"
+      "Completion: source <(cairn completion bash). Man page: cairn help-man | man -l -");
   SetupIngest(app);
   SetupSources(app);
   SetupStats(app);
@@ -30,6 +34,7 @@ int main(int argc, char** argv) {
   SetupShell(app);
   SetupGeoip(app);
   SetupSimulate(app);
+  SetupDocs(app);  // last: walks the subcommands above
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
