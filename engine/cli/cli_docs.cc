@@ -17,7 +17,7 @@ std::vector<const CLI::App*> Children(const CLI::App& app) {
   return app.get_subcommands([](const CLI::App* sub) { return !Hidden(sub); });
 }
 
-bool IsFlag(const CLI::Option* opt) { return opt->get_type_size_max() == 0; }
+bool IsFlag(const CLI::Option* opt) { return opt->get_expected_max() == 0; }
 
 // Named options (not positionals), help flags included.
 std::vector<const CLI::Option*> NamedOptions(const CLI::App& app) {
@@ -96,7 +96,11 @@ std::vector<std::string> OptionChoices(const CLI::Option& option) {
 std::string ManPage(const CLI::App& app) {
   std::string out;
   out += ".TH CAIRN 1 \"\" \"cairn 0.1.0\" \"User Commands\"\n";
-  out += ".SH NAME\ncairn \\- " + Roff(app.get_description()) + "\n";
+  std::string description = app.get_description();
+  for (const char* prefix : {"cairn — ", "cairn - "}) {
+    if (StartsWith(description, prefix)) description = description.substr(std::string_view(prefix).size());
+  }
+  out += ".SH NAME\ncairn \\- " + Roff(description) + "\n";
   out += ".SH SYNOPSIS\n.B cairn\n.I COMMAND\n[\\fIOPTIONS\\fR]\n";
   out += ".SH DESCRIPTION\n";
   out += "Cairn turns CloudTrail, S3 server access logs and Apache logs into one timeline and one "
@@ -123,8 +127,14 @@ std::string ManPage(const CLI::App& app) {
       out += "\n";
     }
     std::string footer = cmd.get_footer();
+    // CLI11 copies the parent's footer into each subcommand: print only a command's own.
+    const CLI::App* parent = cmd.get_parent();
+    if (parent && parent->get_footer() == footer) footer.clear();
     if (!Trim(footer).empty()) out += ".PP\n.nf\n" + Roff(std::string(Trim(footer))) + "\n.fi\n";
   });
+  if (!Trim(app.get_footer()).empty()) {
+    out += ".SH EXAMPLES\n.nf\n" + Roff(std::string(Trim(app.get_footer()))) + "\n.fi\n";
+  }
   out += ".SH ENVIRONMENT\n";
   out += ".TP\n.B CAIRN_CASE\nthe case file when \\fB\\-\\-case\\fR is not given\n";
   out += ".TP\n.B CAIRN_GEOIP_DB\nthe GeoIP database when \\fB\\-\\-geoip\\-db\\fR is not given\n";
