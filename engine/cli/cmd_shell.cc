@@ -533,6 +533,7 @@ int RunShell(const ShellArgs& args) {
     // Entity names for completion come from the graph tables: bring them up to date.
     auto behind = graph::RelationsBehind(**store);
     if (behind.ok() && *behind) {
+      if (StderrIsTty()) Note("indexing the entity graph (entity names complete from it)");
       if (Status derived = graph::DeriveRelations(**store); !derived.ok()) {
         Warn("entity names will not complete: " + derived.error().ToString());
       }
