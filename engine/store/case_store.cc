@@ -86,7 +86,7 @@ CREATE INDEX IF NOT EXISTS events_source ON events(source_id);
 CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(dedupe) WHERE dedupe IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id) WHERE event_id IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
-  raw, content='events', content_rowid='id', detail=full,
+  raw, content='events', content_rowid='id', detail=full, columnsize=0,
   tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
 );
 CREATE TABLE IF NOT EXISTS rejects(
@@ -159,6 +159,14 @@ Statement& Statement::Bind(int index, std::string_view text) {
   sqlite3_bind_text64(impl_->stmt.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
                       SQLITE_UTF8);
   return *this;
+}
+Statement& Statement::BindStatic(int index, std::string_view text) {
+  sqlite3_bind_text64(impl_->stmt.get(), index, text.data(), text.size(), SQLITE_STATIC,
+                      SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::BindOptionalStatic(int index, std::string_view text) {
+  return text.empty() ? BindNull(index) : BindStatic(index, text);
 }
 Statement& Statement::BindNull(int index) {
   sqlite3_bind_null(impl_->stmt.get(), index);
@@ -289,6 +297,8 @@ Status CaseStore::InitSchema(bool writable) {
   CAIRN_TRY(Exec("PRAGMA journal_mode=WAL"));
   CAIRN_TRY(Exec("PRAGMA synchronous=NORMAL"));
   CAIRN_TRY(Exec("PRAGMA foreign_keys=OFF"));
+  CAIRN_TRY(Exec("PRAGMA cache_size=-262144"));
+  CAIRN_TRY(Exec("PRAGMA temp_store=MEMORY"));
   char* err = nullptr;
   if (sqlite3_exec(db, kSchemaSql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
@@ -452,18 +462,21 @@ Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id) {
              "actor_name,access_key,action,bucket,object_key,resource,target_user,outcome,status,"
              "error_code,source_ip,user_agent,region,account,request_id,bytes,event_id,host,dedupe) "
              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  // The event outlives the step: its strings are bound without copies.
   Statement& st = *ins;
-  st.Bind(1, e.time).Bind(2, source_id).Bind(3, std::string_view(SourceTypeName(e.source_type)));
-  st.Bind(4, e.line).Bind(5, e.raw);
-  st.BindOptional(6, e.actor_arn).BindOptional(7, e.actor_type).BindOptional(8, e.actor_name);
-  st.BindOptional(9, e.access_key).BindOptional(10, e.action).BindOptional(11, e.bucket);
-  st.BindOptional(12, e.object_key).BindOptional(13, e.resource).BindOptional(14, e.target_user);
-  st.BindOptional(15, e.outcome);
+  st.Bind(1, e.time).Bind(2, source_id).BindStatic(3, SourceTypeName(e.source_type));
+  st.Bind(4, e.line).BindStatic(5, e.raw);
+  st.BindOptionalStatic(6, e.actor_arn).BindOptionalStatic(7, e.actor_type);
+  st.BindOptionalStatic(8, e.actor_name).BindOptionalStatic(9, e.access_key);
+  st.BindOptionalStatic(10, e.action).BindOptionalStatic(11, e.bucket);
+  st.BindOptionalStatic(12, e.object_key).BindOptionalStatic(13, e.resource);
+  st.BindOptionalStatic(14, e.target_user).BindOptionalStatic(15, e.outcome);
   if (e.status > 0) st.Bind(16, static_cast<int64_t>(e.status)); else st.BindNull(16);
-  st.BindOptional(17, e.error_code).BindOptional(18, e.source_ip).BindOptional(19, e.user_agent);
-  st.BindOptional(20, e.region).BindOptional(21, e.account).BindOptional(22, e.request_id);
+  st.BindOptionalStatic(17, e.error_code).BindOptionalStatic(18, e.source_ip);
+  st.BindOptionalStatic(19, e.user_agent).BindOptionalStatic(20, e.region);
+  st.BindOptionalStatic(21, e.account).BindOptionalStatic(22, e.request_id);
   if (e.bytes >= 0) st.Bind(23, e.bytes); else st.BindNull(23);
-  st.BindOptional(24, e.event_id).BindOptional(25, e.host);
+  st.BindOptionalStatic(24, e.event_id).BindOptionalStatic(25, e.host);
   if (e.dedupe != 0) st.Bind(26, static_cast<int64_t>(e.dedupe)); else st.BindNull(26);
   CAIRN_ASSIGN_OR_RETURN(bool ignored_row, st.Step());
   (void)ignored_row;
@@ -472,20 +485,20 @@ Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id) {
   int64_t id = sqlite3_last_insert_rowid(db);
   CAIRN_ASSIGN_OR_RETURN(Statement * fts,
                          Cached(kInsertFts, "INSERT INTO events_fts(rowid, raw) VALUES(?,?)"));
-  fts->Bind(1, id).Bind(2, e.raw);
+  fts->Bind(1, id).BindStatic(2, e.raw);
   CAIRN_TRY(fts->Run());
   if (!e.event_id.empty()) {
     CAIRN_ASSIGN_OR_RETURN(
         Statement * find,
         Cached(kFindEventId, "SELECT id FROM events WHERE event_id=? AND id<>? LIMIT 1"));
-    find->Bind(1, e.event_id).Bind(2, id);
+    find->BindStatic(1, e.event_id).Bind(2, id);
     CAIRN_ASSIGN_OR_RETURN(bool found, find->Step());
     if (found) {
       int64_t other = find->Int(0);
       find->Reset();
       CAIRN_ASSIGN_OR_RETURN(Statement * col,
                              Cached(kInsertCollision, "INSERT INTO collisions VALUES(?,?,?)"));
-      col->Bind(1, e.event_id).Bind(2, other).Bind(3, id);
+      col->BindStatic(1, e.event_id).Bind(2, other).Bind(3, id);
       CAIRN_TRY(col->Run());
     }
   }

@@ -49,6 +49,10 @@ class Statement {
   Statement& BindNull(int index);
   // Text, or NULL when empty.
   Statement& BindOptional(int index, std::string_view text);
+  // Not copied (SQLITE_STATIC): text must stay valid and unchanged until the statement is reset
+  // or rebound. Saves a copy per value on hot insert paths.
+  Statement& BindStatic(int index, std::string_view text);
+  Statement& BindOptionalStatic(int index, std::string_view text);
 
   // Runs one step: true when a row is available, false when done.
   Result<bool> Step();
