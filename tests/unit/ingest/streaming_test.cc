@@ -77,6 +77,11 @@ void MakeCorpus(const std::filesystem::path& root) {
   testing::WriteFile(root / "ct/pretty.json", pretty);
   std::string cut = Gzip(s3);
   testing::WriteFile(root / "s3/2019-02-06-00-00-00-0000000000000002.gz", cut.substr(0, cut.size() / 2));
+  // Two gzip members (concatenated .gz), and one with damaged bytes in the middle.
+  testing::WriteFile(root / "web02/access.log.gz", Gzip(access) + Gzip(access.substr(0, 5000)));
+  std::string damaged = Gzip(access);
+  for (size_t pos = damaged.size() / 2; pos < damaged.size() / 2 + 16; ++pos) damaged[pos] = '\x55';
+  testing::WriteFile(root / "web03/access.log.gz", damaged);
 }
 
 std::unique_ptr<CaseStore> Ingested(const std::filesystem::path& root, int64_t stream_above,
@@ -137,6 +142,10 @@ TEST(IngestStreamingTest, ChunkedFilesGiveTheSameCaseAsFilesReadWhole) {
   auto whole_events = Rows(*whole, events);
   ASSERT_GT(whole_events.size(), 15000u);
   ASSERT_GT(Rows(*whole, rejects).size(), 10u);
+  EXPECT_EQ(Rows(*whole, "SELECT count(*) FROM sources WHERE note LIKE 'corrupt gzip data at%'"),
+            std::vector<std::string>{"1|"});
+  EXPECT_EQ(Rows(*whole, "SELECT events FROM sources WHERE path LIKE '%web02/access.log.gz'"),
+            std::vector<std::string>{"3071|"});  // both members: 3000 + 71 lines
   for (int64_t chunk : {4096, 65536, 1 << 20}) {
     auto streamed = Ingested(dir / "evidence", 0, chunk);
     EXPECT_TRUE(SameRows(Rows(*streamed, events), whole_events)) << "chunk " << chunk;
