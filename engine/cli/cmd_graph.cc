@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/cli/cli_common.h"
+#include "engine/cli/playbook_backend.h"
 #include "engine/common/strings.h"
 #include "engine/graph/entity_graph.h"
 #include "engine/graph/relations.h"
@@ -26,23 +27,9 @@ struct GraphArgs {
   bool through_agents = false;
 };
 
-// Opens the case and makes sure the graph tables cover every event (deriving them if needed,
-// which needs write access: a read-only case is walked as it is, with a warning).
 Result<std::unique_ptr<store::CaseStore>> OpenCase(const GraphArgs& args) {
   CAIRN_ASSIGN_OR_RETURN(std::string path, ResolveCasePath(args.case_path));
-  CAIRN_ASSIGN_OR_RETURN(auto store, store::CaseStore::Open(path, store::CaseStore::Mode::kReadOnly));
-  CAIRN_ASSIGN_OR_RETURN(bool behind, graph::RelationsBehind(*store));
-  if (!behind) return store;
-  store.reset();
-  auto writable = store::CaseStore::Open(path, store::CaseStore::Mode::kReadWrite);
-  if (writable.ok()) {
-    Status derived = graph::DeriveRelations(**writable);
-    if (derived.ok()) return std::move(writable).value();
-    Warn("cannot bring the entity graph up to date: " + derived.error().ToString());
-  } else {
-    Warn("cannot bring the entity graph up to date: " + writable.error().ToString());
-  }
-  return store::CaseStore::Open(path, store::CaseStore::Mode::kReadOnly);
+  return OpenCaseWithGraph(path);
 }
 
 std::string Time(TimeMs t) { return FormatIso8601(t); }

@@ -114,7 +114,7 @@ int DoRun(const RunFlags& f) {
   if (!pb.ok()) return ReportError(pb.error());
   auto case_path = ResolveCasePath(f.case_path);
   if (!case_path.ok()) return ReportError(case_path.error());
-  auto store = store::CaseStore::Open(*case_path, store::CaseStore::Mode::kReadOnly);
+  auto store = OpenCaseWithGraph(*case_path);
   if (!store.ok()) return ReportError(store.error());
   auto bounds = ResolveTimeBounds(**store, f.from, f.to);
   if (!bounds.ok()) return ReportError(bounds.error());

@@ -9,10 +9,13 @@
 #include "correlators/impossible_travel.h"
 #include "correlators/location_baseline.h"
 #include "correlators/spike_onset.h"
+#include "engine/cli/cli_common.h"
 #include "engine/common/strings.h"
 #include "engine/correlate/activity.h"
 #include "engine/correlate/address.h"
 #include "engine/geo/geo_db.h"
+#include "engine/graph/entity_graph.h"
+#include "engine/graph/relations.h"
 #include "engine/query/query.h"
 
 namespace cairn::cli {
@@ -113,6 +116,32 @@ Json PlaceJson(const correlate::Place& p) {
 CaseBackend::CaseBackend(store::CaseStore& store, const geo::GeoDb* geo, std::string geo_db_path,
                          std::optional<TimeMs> from, std::optional<TimeMs> to)
     : store_(store), geo_(geo), geo_db_path_(std::move(geo_db_path)), from_(from), to_(to) {}
+
+CaseBackend::~CaseBackend() = default;
+
+Result<const graph::EntityGraph*> CaseBackend::Graph() {
+  if (!graph_) {
+    CAIRN_ASSIGN_OR_RETURN(graph::EntityGraph g, graph::EntityGraph::Load(store_));
+    graph_ = std::make_unique<graph::EntityGraph>(std::move(g));
+  }
+  return graph_.get();
+}
+
+Result<std::unique_ptr<store::CaseStore>> OpenCaseWithGraph(const std::string& path) {
+  CAIRN_ASSIGN_OR_RETURN(auto store, store::CaseStore::Open(path, store::CaseStore::Mode::kReadOnly));
+  CAIRN_ASSIGN_OR_RETURN(bool behind, graph::RelationsBehind(*store));
+  if (!behind) return store;
+  store.reset();
+  auto writable = store::CaseStore::Open(path, store::CaseStore::Mode::kReadWrite);
+  if (writable.ok()) {
+    Status derived = graph::DeriveRelations(**writable);
+    if (derived.ok()) return std::move(writable).value();
+    Warn("cannot bring the entity graph up to date: " + derived.error().ToString());
+  } else {
+    Warn("cannot bring the entity graph up to date: " + writable.error().ToString());
+  }
+  return store::CaseStore::Open(path, store::CaseStore::Mode::kReadOnly);
+}
 
 Json CaseBackend::CaseInfo() {
   Json info = {{"path", store_.path()}};
@@ -486,55 +515,136 @@ Result<Json> CaseBackend::RunGraph(const std::string& walk, const Json& args) {
       ip_list.emplace_back(st.Text(0));
       ips.push_back({{"ip", std::string(st.Text(0))}, {"failures", st.Int(1)}});
     }
+    // The walk: from each failing address, along the relations active in the lookback window
+    // that began before the failures (acted-from: key -> address, principal -> address), then
+    // from each key to the principal that signed with it and the user that owns it.
+    CAIRN_ASSIGN_OR_RETURN(const graph::EntityGraph* g, Graph());
+    graph::TimeWindow before{*from - lookback, *from};
+    struct KeyDep {
+      const graph::Entity* key = nullptr;
+      int64_t requests = 0;
+      TimeMs last_seen = 0;  // of the relation (it may run past the onset)
+      std::set<int64_t> evidence;
+    };
+    std::map<std::string, KeyDep> key_deps;
+    std::map<std::string, int64_t> principal_deps;
+    std::set<int64_t> evidence;
+    for (const auto& ip : ip_list) {
+      const graph::Entity* node = g->Find(graph::kKindIp, ip);
+      if (!node) continue;
+      for (const auto& n : g->Neighbors(node->id, before)) {
+        if (n.edge->kind != graph::kEdgeActedFrom || n.outgoing) continue;
+        if (n.edge->first_seen >= *from || n.edge->count <= n.edge->errors) continue;
+        int64_t ok_requests = n.edge->count - n.edge->errors;
+        if (n.entity->kind == graph::kKindKey) {
+          KeyDep& d = key_deps[n.entity->key];
+          d.key = n.entity;
+          d.requests += ok_requests;
+          d.last_seen = std::max(d.last_seen, n.edge->last_seen);
+          d.evidence.insert(n.edge->sample_events.begin(), n.edge->sample_events.end());
+        } else if (graph::IsPrincipalKind(n.entity->kind)) {
+          principal_deps[n.entity->key] += ok_requests;
+          evidence.insert(n.edge->sample_events.begin(), n.edge->sample_events.end());
+        }
+      }
+    }
+    std::vector<const KeyDep*> ranked;
+    for (const auto& [k, d] : key_deps) ranked.push_back(&d);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const KeyDep* a, const KeyDep* b) { return a->requests > b->requests; });
     Json keys = Json::array();
-    Json principals = Json::array();
     std::set<std::string> key_set;
     std::set<std::string> principal_set;
-    if (!ip_list.empty()) {
-      std::string in = "(";
-      for (size_t i = 0; i < ip_list.size(); ++i) in += i ? ",?" : "?";
-      in += ")";
-      CAIRN_ASSIGN_OR_RETURN(
-          store::Statement k,
-          store_.Prepare("SELECT access_key, actor_arn, actor_name, count(*), max(ts) FROM events WHERE "
-                         "source_type = 'cloudtrail' AND access_key IS NOT NULL AND ts >= ? AND ts < ? "
-                         "AND (outcome IS NULL OR outcome <> 'failure') AND source_ip IN " + in +
-                         " GROUP BY access_key, actor_arn ORDER BY 4 DESC, 1"));
-      k.Bind(1, *from - lookback).Bind(2, *from);
-      for (size_t i = 0; i < ip_list.size(); ++i) k.Bind(static_cast<int>(i + 3), std::string_view(ip_list[i]));
-      while (true) {
-        CAIRN_ASSIGN_OR_RETURN(bool row, k.Step());
-        if (!row) break;
-        std::string key(k.Text(0));
-        key_set.insert(key);
-        keys.push_back({{"key", key}, {"principal", std::string(k.Text(1))}, {"owner", std::string(k.Text(2))},
-                        {"requests", k.Int(3)}, {"last_used", Iso(k.Int(4))}});
-        if (!k.IsNull(1)) principal_set.insert(std::string(k.Text(1)));
+    for (const KeyDep* d : ranked) {
+      std::string principal, owner;
+      for (const auto& n : g->Neighbors(d->key->id, {})) {
+        if (n.outgoing) continue;
+        if (n.edge->kind == graph::kEdgeAuthenticatedWith && principal.empty()) principal = n.entity->key;
+        if (n.edge->kind == graph::kEdgeOwns && owner.empty()) owner = n.entity->label;
       }
-      CAIRN_ASSIGN_OR_RETURN(
-          store::Statement p,
-          store_.Prepare("SELECT actor_arn, count(*) FROM events WHERE source_type = 's3_access' AND "
-                         "actor_arn IS NOT NULL AND status < 400 AND ts >= ? AND ts < ? AND source_ip IN " + in +
-                         " GROUP BY actor_arn ORDER BY 2 DESC, 1"));
-      p.Bind(1, *from - lookback).Bind(2, *from);
-      for (size_t i = 0; i < ip_list.size(); ++i) p.Bind(static_cast<int>(i + 3), std::string_view(ip_list[i]));
-      while (true) {
-        CAIRN_ASSIGN_OR_RETURN(bool row, p.Step());
-        if (!row) break;
-        principals.push_back({{"principal", std::string(p.Text(0))}, {"requests", p.Int(1)}});
-        principal_set.insert(std::string(p.Text(0)));
-      }
+      key_set.insert(d->key->key);
+      if (!principal.empty()) principal_set.insert(principal);
+      evidence.insert(d->evidence.begin(), d->evidence.end());
+      keys.push_back({{"key", d->key->key}, {"principal", principal}, {"owner", owner},
+                      {"requests", d->requests}, {"last_seen", Iso(d->last_seen)}});
+    }
+    std::vector<std::pair<std::string, int64_t>> by_requests(principal_deps.begin(), principal_deps.end());
+    std::stable_sort(by_requests.begin(), by_requests.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    Json principals = Json::array();
+    for (const auto& [p, n] : by_requests) {
+      principals.push_back({{"principal", p}, {"requests", n}});
+      principal_set.insert(p);
     }
     Json out = {{"ips", ips}, {"ip_list", ip_list}, {"keys", keys},
                 {"key_ids", Json(std::vector<std::string>(key_set.begin(), key_set.end()))},
                 {"principals", principals},
                 {"principal_list", Json(std::vector<std::string>(principal_set.begin(), principal_set.end()))},
-                {"found", !key_set.empty() || !principal_set.empty()}};
+                {"found", !key_set.empty() || !principal_set.empty()},
+                {"evidence", Json(std::vector<int64_t>(evidence.begin(), evidence.end()))}};
     if (!keys.empty()) out["key"] = keys[0]["key"], out["key_owner"] = keys[0]["owner"];
     return out;
   }
+  if (walk == "show" || walk == "blast-radius" || walk == "path") {
+    CAIRN_ASSIGN_OR_RETURN(const graph::EntityGraph* g, Graph());
+    graph::WalkOptions options;
+    if (auto t = TimeArg(args, "from")) options.window.from = *t;
+    if (auto t = TimeArg(args, "to")) options.window.to = *t;
+    options.max_depth = static_cast<int>(IntArg(args, "max_depth", 3));
+    auto resolve = [&](const char* key) -> Result<const graph::Entity*> {
+      std::string ref = StringArg(args, key);
+      if (ref.empty()) return Error::InvalidArgument("graph walk '" + walk + "' needs '" + key + "'");
+      return g->Resolve(ref);
+    };
+    auto entity_json = [](const graph::Entity& e) {
+      return Json{{"ref", graph::EntityRef(e)}, {"kind", e.kind}, {"key", e.key}, {"label", e.label}};
+    };
+    auto edge_json = [](const graph::Edge& e) {
+      return Json{{"kind", e.kind}, {"count", e.count}, {"errors", e.errors}, {"first_seen", Iso(e.first_seen)},
+                  {"last_seen", Iso(e.last_seen)}, {"evidence", e.sample_events}};
+    };
+    if (walk == "show") {
+      CAIRN_ASSIGN_OR_RETURN(const graph::Entity* e, resolve("entity"));
+      Json neighbors = Json::array();
+      for (const auto& n : g->Neighbors(e->id, options.window)) {
+        Json row = edge_json(*n.edge);
+        row["direction"] = n.outgoing ? "out" : "in";
+        row["entity"] = entity_json(*n.entity);
+        neighbors.push_back(std::move(row));
+      }
+      return Json{{"entity", entity_json(*e)}, {"neighbors", neighbors}, {"count", neighbors.size()},
+                  {"found", !neighbors.empty()}};
+    }
+    if (walk == "blast-radius") {
+      CAIRN_ASSIGN_OR_RETURN(const graph::Entity* e, resolve("entity"));
+      Json reached = Json::array();
+      std::map<std::string, std::vector<std::string>> by_kind;
+      for (const auto& r : g->BlastRadius(e->id, options)) {
+        Json row = entity_json(*r.entity);
+        row["depth"] = r.depth;
+        if (r.via) row["via"] = r.via->kind;
+        if (r.parent) row["from"] = graph::EntityRef(*r.parent);
+        reached.push_back(std::move(row));
+        by_kind[r.entity->kind].push_back(r.entity->key);
+      }
+      return Json{{"entity", entity_json(*e)}, {"reached", reached}, {"by_kind", by_kind},
+                  {"count", reached.size()}, {"found", !reached.empty()}};
+    }
+    CAIRN_ASSIGN_OR_RETURN(const graph::Entity* a, resolve("from_entity"));
+    CAIRN_ASSIGN_OR_RETURN(const graph::Entity* b, resolve("to_entity"));
+    auto path = g->ShortestPath(a->id, b->id, options);
+    if (!path.ok()) return Json{{"found", false}, {"steps", Json::array()}, {"hops", 0}};
+    Json steps = Json::array();
+    for (const auto& step : *path) {
+      Json row = edge_json(*step.edge);
+      row["from"] = graph::EntityRef(*step.from);
+      row["to"] = graph::EntityRef(*step.to);
+      steps.push_back(std::move(row));
+    }
+    return Json{{"found", true}, {"steps", steps}, {"hops", steps.size()}};
+  }
   return Error::Unsupported("graph walk '" + walk + "' is not available to playbooks")
-      .WithHelp("available walks: dependencies");
+      .WithHelp("available walks: dependencies, show, blast-radius, path");
 }
 
 std::vector<std::pair<std::string, std::string>> PlaybookCorrelators() {

@@ -11,6 +11,9 @@
 namespace cairn::geo {
 class GeoDb;
 }
+namespace cairn::graph {
+class EntityGraph;
+}
 
 namespace cairn::cli {
 
@@ -19,6 +22,7 @@ class CaseBackend : public playbook::Backend {
   // store: borrowed for the backend's life. geo: may be null (locations then unknown).
   CaseBackend(store::CaseStore& store, const geo::GeoDb* geo, std::string geo_db_path,
               std::optional<TimeMs> from, std::optional<TimeMs> to);
+  ~CaseBackend() override;
 
   Result<playbook::Json> RunQuery(const std::string& query, const playbook::Json& args) override;
   Result<playbook::Json> RunCorrelator(const std::string& name, const playbook::Json& args) override;
@@ -31,7 +35,16 @@ class CaseBackend : public playbook::Backend {
   std::string geo_db_path_;
   std::optional<TimeMs> from_;
   std::optional<TimeMs> to_;
+  std::unique_ptr<graph::EntityGraph> graph_;  // loaded by the first walk
+
+  // The entity graph of the case, loaded once. Errors: kIo.
+  Result<const graph::EntityGraph*> Graph();
 };
+
+// Opens a case for reading with its entity graph brought up to date first (deriving the
+// relations of newly ingested events needs write access: a case that cannot be written is
+// opened as it is, with a warning).
+Result<std::unique_ptr<store::CaseStore>> OpenCaseWithGraph(const std::string& path);
 
 // Names of the correlators a playbook step can call, with one-line descriptions.
 std::vector<std::pair<std::string, std::string>> PlaybookCorrelators();
