@@ -86,6 +86,29 @@ TEST_P(PlaybookE2eTest, CredentialCompromiseMatchesAnswerFile) {
   }
   EXPECT_TRUE(cited);
   EXPECT_TRUE(rec["errors"].empty()) << rec["errors"].dump();
+
+  // The dependency walk (entity graph) leads from the failing addresses to the affected key,
+  // with the relations it followed as evidence.
+  const Json* deps = nullptr;
+  for (const auto& step : rec["steps"]) {
+    if (step["id"] == "deps") deps = &step;
+  }
+  ASSERT_NE(deps, nullptr);
+  EXPECT_EQ((*deps)["output"]["key"], answer["affected_key"]["access_key_id"]);
+  EXPECT_EQ((*deps)["output"]["key_owner"], answer["affected_key"]["owner"]);
+  EXPECT_FALSE((*deps)["output"]["evidence"].empty());
+
+  // principal-activity on the actor: its blast radius in the graph reaches every key it touched.
+  std::string pa = (dir / "pa.json").string();
+  ASSERT_EQ(testing::RunCommand(cairn + " playbook run principal-activity --case " + kase + " --set principal=" +
+                                    answer["actor"]["user_name"].get<std::string>() + " --record " + pa +
+                                    " --geoip-db " +
+                                    (testing::SharedData() / "geoip/GeoIP2-City-Test.mmdb").string(),
+                                &out, &err),
+            0)
+      << err;
+  std::set<std::string> reachable = AsSet(ReadJson(pa)["entities"]["reachable_keys"]);
+  for (const auto& k : keys) EXPECT_TRUE(reachable.count(k)) << k << " not reachable from the actor";
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, PlaybookE2eTest,
