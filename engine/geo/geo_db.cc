@@ -12,7 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
@@ -356,17 +358,44 @@ Result<MmdbFile> OpenFile(const std::string& path) {
   file.ip_version = meta.ip_version == 4 ? 4 : 6;
   file.type = meta.database_type ? meta.database_type : "";
   file.build_epoch = meta.build_epoch;
-  // Probe the search tree once so that a damaged tree is reported at open, not on first use.
-  for (const char* probe : {"1.1.1.1", "8.8.8.8", "2001:4860:4860::8888"}) {
-    ParsedIp ip;
-    if (!ParseIp(probe, &ip)) continue;
-    if (ip.family == AF_INET6 && file.ip_version == 4) continue;
-    auto found = LookupIn(file, ip, probe);
-    if (!found.ok()) {
-      return Error::CorruptInput("'" + path + "' is not a valid MaxMind database")
-          .WithReason(found.error().reason())
-          .WithHelp("replace the database file, or pass another one with --geoip-db");
+  // Probe the search tree and the data records it leads to (depth-first from the root, a bounded
+  // number of nodes and records), so that a damaged database is reported at open, not on first use.
+  std::string damage;
+  std::vector<uint32_t> stack = {0};
+  int nodes = 0;
+  int records = 0;
+  while (!stack.empty() && damage.empty() && nodes < 4096 && records < 64) {
+    uint32_t node_number = stack.back();
+    stack.pop_back();
+    ++nodes;
+    MMDB_search_node_s node{};
+    int read = MMDB_read_node(file.handle.get(), node_number, &node);
+    if (read != MMDB_SUCCESS) {
+      damage = MMDB_strerror(read);
+      break;
     }
+    // Right first onto the stack, so that the left branch is walked first.
+    for (auto [type, record, entry] : {std::tuple{node.right_record_type, node.right_record, &node.right_record_entry},
+                                       std::tuple{node.left_record_type, node.left_record, &node.left_record_entry}}) {
+      if (type == MMDB_RECORD_TYPE_INVALID) {
+        damage = "invalid record in the search tree";
+      } else if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
+        stack.push_back(static_cast<uint32_t>(record));
+      } else if (type == MMDB_RECORD_TYPE_DATA) {
+        ++records;
+        MMDB_entry_data_list_s* list = nullptr;
+        MMDB_entry_s copy = *entry;
+        int decoded = MMDB_get_entry_data_list(&copy, &list);
+        MMDB_free_entry_data_list(list);
+        if (decoded != MMDB_SUCCESS) damage = MMDB_strerror(decoded);
+      }
+      if (!damage.empty()) break;
+    }
+  }
+  if (!damage.empty()) {
+    return Error::CorruptInput("'" + path + "' is not a valid MaxMind database")
+        .WithReason(damage)
+        .WithHelp("replace the database file, or pass another one with --geoip-db");
   }
   return file;
 }
