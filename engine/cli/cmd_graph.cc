@@ -20,6 +20,7 @@ struct GraphArgs {
   std::string from;
   std::string to;
   std::string format = "table";
+  std::string tz = "UTC";
   std::string entity;   // show, blast-radius
   std::string other;    // path: the second entity
   int depth = 3;        // blast-radius
@@ -32,7 +33,10 @@ Result<std::unique_ptr<store::CaseStore>> OpenCase(const GraphArgs& args) {
   return OpenCaseWithGraph(path);
 }
 
-std::string Time(TimeMs t) { return FormatIso8601(t); }
+// The --tz offset of this invocation, in minutes (set once by RunGraph before any output).
+int g_tz_minutes = 0;
+
+std::string Time(TimeMs t) { return FormatIso8601(t, g_tz_minutes); }
 
 std::string Evidence(const graph::Edge& edge) {
   std::vector<std::string> ids;
@@ -341,6 +345,9 @@ int BlastRadius(const graph::EntityGraph& g, const GraphArgs& args, const graph:
 
 int RunGraph(const GraphArgs& args, int (*walk)(const graph::EntityGraph&, const GraphArgs&,
                                                 const graph::TimeWindow&)) {
+  auto tz = ResolveTz(args.tz);
+  if (!tz.ok()) return ReportError(tz.error());
+  g_tz_minutes = *tz;
   auto store = OpenCase(args);
   if (!store.ok()) return ReportError(store.error());
   auto bounds = ResolveTimeBounds(**store, args.from, args.to);
@@ -357,6 +364,7 @@ void AddCommon(CLI::App* cmd, GraphArgs* args) {
   AddCaseFlag(cmd, &args->case_path);
   AddTimeFlags(cmd, &args->from, &args->to);
   AddFormatFlag(cmd, &args->format, {"table", "json", "dot"}, "table");
+  AddTzFlag(cmd, &args->tz);
 }
 
 }  // namespace

@@ -308,5 +308,22 @@ TEST(CairnTzCliTest, StatsPrintsTimesInTheZone) {
   EXPECT_EQ(rc, 2) << err;
 }
 
+TEST(CairnTzCliTest, GraphPrintsTimesInTheZone) {
+  testing::TempDir dir;
+  int rc = 0;
+  std::string err;
+  Cairn("ingest " + Q(testing::SharedData() / "apache-access") + " --case " + Q(dir / "c.cairn"), &rc, &err);
+  ASSERT_EQ(rc, 0) << err;
+  std::string utc = Cairn("graph show --case " + Q(dir / "c.cairn") + " --format json", &rc, &err);
+  EXPECT_EQ(rc, 0) << err;
+  std::string shifted = Cairn("graph show --case " + Q(dir / "c.cairn") + " --format json --tz -05:00", &rc, &err);
+  EXPECT_EQ(rc, 0) << err;
+  EXPECT_NE(utc.find("Z\""), std::string::npos) << utc;
+  EXPECT_EQ(shifted.find("Z\""), std::string::npos) << shifted;
+  EXPECT_NE(shifted.find("-05:00\""), std::string::npos) << shifted;
+  Cairn("graph show --case " + Q(dir / "c.cairn") + " --tz Mars/Olympus", &rc, &err);
+  EXPECT_EQ(rc, 2) << err;
+}
+
 }  // namespace
 }  // namespace cairn
