@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -175,15 +176,33 @@ std::vector<std::string> IngestCommands(const GoldenFile& file, const fs::path& 
   return out;
 }
 
+// The build of cairn a cached case was made by (its size and time).
+std::string BinaryStamp() {
+  struct stat st {};
+  std::string bin = cairn::testing::CairnBinary();
+  if (stat(bin.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_size) + "|" + std::to_string(st.st_mtime);
+}
+
 std::string CaseKey(const GoldenFile& file) {
   std::string key = file.header.count("case") ? file.header.at("case") : "";
   for (const auto& line : file.ingest) key += "|" + line;
-  struct stat st {};
-  std::string bin = cairn::testing::CairnBinary();
-  if (stat(bin.c_str(), &st) == 0) {
-    key += "|" + std::to_string(st.st_size) + "|" + std::to_string(st.st_mtime);
-  }
+  key += "|" + BinaryStamp();
   return Hex64(Fnv1a64(key));
+}
+
+// Cases made by earlier builds of cairn are never read again: remove them (each holds a case and
+// its evidence, tens of MB).
+void RemoveStaleCases(const fs::path& cache) {
+  std::string stamp = BinaryStamp();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(cache, ec)) {
+    fs::path marker = entry.path() / "binary";
+    if (!fs::exists(marker)) continue;
+    std::ifstream in(marker);
+    std::string made_by((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (made_by != stamp) fs::remove_all(entry.path(), ec);
+  }
 }
 
 // Returns the path of the case file, building it when needed; "" (and a failure) on error.
@@ -218,9 +237,11 @@ std::string BuildCase(const GoldenFile& file) {
     // Kept for the checks of the expected outputs (answer.json, awk, jq); see tests/golden/README.md.
     fs::rename(tmp / "evidence", tmp / "evidence-kept", ec);
   }
+  cairn::testing::WriteFile(tmp / "binary", BinaryStamp());
   cairn::testing::WriteFile(tmp / "ok", "");
   fs::rename(tmp, dir, ec);  // another process may have won the race: use its copy
   if (ec) fs::remove_all(tmp, ec);
+  RemoveStaleCases(cache);
   return case_path.string();
 }
 
