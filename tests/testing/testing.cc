@@ -9,6 +9,8 @@
 #include <random>
 #include <sstream>
 
+#include <zlib.h>
+
 namespace cairn::testing {
 
 std::filesystem::path SharedData() {
@@ -76,6 +78,20 @@ int RunCommand(const std::string& command, std::string* stdout_out, std::string*
     std::remove(err_file.c_str());
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string GzipBytes(const std::string& data) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
 }
 
 }  // namespace cairn::testing

@@ -25,6 +25,9 @@ class TempDir {
 // Reads a whole file (empty string if missing).
 std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, const std::string& content);
+
+// The gzip member (RFC 1952) of `data`, for tests of compressed input.
+std::string GzipBytes(const std::string& data);
 // Path to the built cairn binary ($CAIRN_BINARY wins; else the one this build made).
 std::string CairnBinary();
 // Runs a shell command, returns its exit status and captures stdout (stderr to stderr_out).

@@ -37,19 +37,6 @@ std::map<std::string, int64_t> CountBy(CaseStore& store, const std::string& sql)
   return out;
 }
 
-std::string GzipBytes(const std::string& data) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 IngestSummary RunIngest(CaseStore& store, std::vector<std::string> paths, IngestOptions options = {}) {
   options.paths = std::move(paths);
@@ -188,7 +175,7 @@ TEST(IngestTest, SameEventInTwoFilesIsStoredOnceAndCollisionsAreFlagged) {
   std::string rec = R"({"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventName":"GetObject","eventID":"same-id","awsRegion":"us-east-1"})";
   std::string other = R"({"eventVersion":"1.08","eventTime":"2024-01-01T00:00:01Z","eventName":"PutObject","eventID":"same-id","awsRegion":"us-east-1"})";
   testing::WriteFile(dir / "org/AWSLogs/1/CloudTrail/x.json", "{\"Records\":[" + rec + "]}");
-  testing::WriteFile(dir / "acct/AWSLogs/1/CloudTrail/y.json.gz", GzipBytes("{\"Records\":[" + rec + "," + other + "]}"));
+  testing::WriteFile(dir / "acct/AWSLogs/1/CloudTrail/y.json.gz", testing::GzipBytes("{\"Records\":[" + rec + "," + other + "]}"));
   auto store = MemoryCase();
   IngestSummary s = RunIngest(*store, {dir.path().string()});
   EXPECT_EQ(s.events, 2);
@@ -205,7 +192,7 @@ TEST(IngestTest, TruncatedGzipKeepsTheGoodPart) {
              std::to_string(k) + " HTTP/1.0\" 200 " + std::to_string(k) + " \"-\" \"agent " +
              std::to_string(k * 7919 % 1000) + "\"\n";
   }
-  std::string gz = GzipBytes(lines);
+  std::string gz = testing::GzipBytes(lines);
   testing::WriteFile(dir / "access.log.gz", gz.substr(0, gz.size() * 2 / 3));
   auto store = MemoryCase();
   IngestSummary s = RunIngest(*store, {dir.path().string()});

@@ -16,19 +16,6 @@ namespace {
 
 using store::CaseStore;
 
-std::string Gzip(const std::string& data) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 std::string CloudTrailRecord(int n) {
   return R"({"eventVersion":"1.08","eventTime":"2024-01-01T00:)" + std::to_string(10 + n % 50) +
@@ -69,17 +56,17 @@ void MakeCorpus(const std::filesystem::path& root) {
   pretty += "\n]}\n";
   testing::WriteFile(root / "s3/2019-02-06-00-00-00-0000000000000001", s3);
   testing::WriteFile(root / "web01/access.log", access);
-  testing::WriteFile(root / "web01/access.log.1.gz", Gzip(access + access));
+  testing::WriteFile(root / "web01/access.log.1.gz", testing::GzipBytes(access + access));
   testing::WriteFile(root / "web01/error.log", "AH00558: httpd: could not determine the name\n" + error);
   testing::WriteFile(root / "sys/messages.log", "no time yet\n" + generic);
   testing::WriteFile(root / "ct/records.jsonl", jsonl);
-  testing::WriteFile(root / "ct/records.jsonl.gz", Gzip(jsonl + CloudTrailRecord(99999) + "\n"));
+  testing::WriteFile(root / "ct/records.jsonl.gz", testing::GzipBytes(jsonl + CloudTrailRecord(99999) + "\n"));
   testing::WriteFile(root / "ct/pretty.json", pretty);
-  std::string cut = Gzip(s3);
+  std::string cut = testing::GzipBytes(s3);
   testing::WriteFile(root / "s3/2019-02-06-00-00-00-0000000000000002.gz", cut.substr(0, cut.size() / 2));
   // Two gzip members (concatenated .gz), and one with damaged bytes in the middle.
-  testing::WriteFile(root / "web02/access.log.gz", Gzip(access) + Gzip(access.substr(0, 5000)));
-  std::string damaged = Gzip(access);
+  testing::WriteFile(root / "web02/access.log.gz", testing::GzipBytes(access) + testing::GzipBytes(access.substr(0, 5000)));
+  std::string damaged = testing::GzipBytes(access);
   for (size_t pos = damaged.size() / 2; pos < damaged.size() / 2 + 16; ++pos) damaged[pos] = '\x55';
   testing::WriteFile(root / "web03/access.log.gz", damaged);
 }
