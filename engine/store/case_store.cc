@@ -293,6 +293,9 @@ Status CaseStore::InitSchema(bool writable) {
       return Error::Schema("'" + path_ + "' is not a Cairn case file (empty database)");
     }
   }
+  // Reads go through a memory map (no read syscall and copy per page); SQLite caps the size at
+  // its compile-time limit (2 GiB in Debian's build) and falls back to reads beyond it.
+  if (path_ != ":memory:") CAIRN_TRY(Exec("PRAGMA mmap_size=68719476736"));
   if (!writable) return Ok();
   CAIRN_TRY(Exec("PRAGMA journal_mode=WAL"));
   CAIRN_TRY(Exec("PRAGMA synchronous=NORMAL"));
