@@ -2,8 +2,8 @@
 
 #include <cctype>
 #include <cstdio>
-#include <cstdlib>
-#include <ctime>
+
+#include "engine/common/time_zone.h"
 
 namespace cairn {
 namespace {
@@ -255,30 +255,9 @@ std::string FormatIso8601Compact(TimeMs t, int tz) {
 }
 
 std::optional<int> ParseTzOffset(std::string_view tz, TimeMs at) {
-  if (tz.empty() || tz == "UTC" || tz == "utc" || tz == "Z" || tz == "GMT") return 0;
-  if (tz[0] == '+' || tz[0] == '-') {
-    size_t p = 0;
-    int off = 0;
-    if (ParseZone(tz, &p, &off) && p == tz.size()) return off;
-    return std::nullopt;
-  }
-  // Named zone: ask the C library (GCC 12 has no std::chrono::tzdb). Only the CLI calls this.
-  std::string zone_file = "/usr/share/zoneinfo/" + std::string(tz);
-  if (tz.find("..") != std::string_view::npos) return std::nullopt;
-  std::FILE* zf = std::fopen(zone_file.c_str(), "rb");
-  if (!zf) return std::nullopt;
-  std::fclose(zf);
-  const char* old = std::getenv("TZ");
-  std::string saved = old ? old : "";
-  setenv("TZ", std::string(tz).c_str(), 1);
-  tzset();
-  std::time_t secs = static_cast<std::time_t>(at / 1000);
-  std::tm local{};
-  localtime_r(&secs, &local);
-  long gmtoff = local.tm_gmtoff;
-  if (old) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
-  tzset();
-  return static_cast<int>(gmtoff / 60);
+  auto zone = TimeZone::Load(tz);
+  if (!zone.has_value()) return std::nullopt;
+  return zone->OffsetMinutesAt(at);
 }
 
 }  // namespace cairn

@@ -46,8 +46,9 @@ std::string FormatIso8601(TimeMs t, int tz_offset_minutes = 0);
 // "2024-01-19T09:45:00Z" when the milliseconds are zero, else with ".123".
 std::string FormatIso8601Compact(TimeMs t, int tz_offset_minutes = 0);
 
-// Parses a time zone name for --tz: "UTC", "Z", "+02:00", "-0530". Named zones (Europe/Paris) are
-// resolved through the system zone database when available. Returns offset in minutes.
+// The UTC offset in minutes at `at` of a --tz value: "UTC", "Z", "+02:00", "-0530", or a zone name
+// (Europe/Paris) read from the system zone database (TimeZone::Load in time_zone.h, which also
+// gives the error and the abbreviation). nullopt when the zone is unknown.
 std::optional<int> ParseTzOffset(std::string_view tz, TimeMs at = 0);
 
 }  // namespace cairn
