@@ -12,8 +12,8 @@
 // QUERY is status (per-minute counts of HTTP status > 400, S3 + Apache access), keyerrors
 // (per-minute count of S3 lines with the word InvalidAccessKeyID), users (CloudTrail events per
 // userIdentity.userName) or user (one user's CloudTrail events per sourceIPAddress). Each query runs
-// RUNS times in one process; stdout gets "seconds T1 T2 ..." (query time only: Node start-up and
-// opening the database are not counted) and ANSWER the result in the benchmark's canonical form:
+// RUNS times in one process; stdout gets "seconds T1 T2 ..." and "cpu C1 C2 ..." (query time only:
+// Node start-up and opening the database are not counted) and ANSWER the result in the benchmark's canonical form:
 // one row a line, blank-separated, sorted; minutes as YYYY-MM-DDTHH:MM (UTC), a null user as (null).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -82,16 +82,21 @@ function caseQuery(name, user) {
 
 async function timed(connection, sql, runs, answerPath) {
   const seconds = [];
+  const cpu = [];
   let rows = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
     const reader = await connection.runAndReadAll(sql);
     rows = reader.getRows();
     seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1e6);
   }
   const text = rows.map((row) => row.map((v) => String(v)).join(' ')).sort();
   writeFileSync(answerPath, text.length ? text.join('\n') + '\n' : '');
   console.log(`seconds ${seconds.map((s) => s.toFixed(3)).join(' ')}`);
+  console.log(`cpu ${cpu.map((s) => s.toFixed(3)).join(' ')}`);
 }
 
 if (mode === 'load') {
