@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -20,30 +21,187 @@ namespace cairn::graph {
 namespace {
 
 using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
 
 // Bump when the derivation rules change: cases derived with older rules are rebuilt.
 constexpr int kDeriveVersion = 1;
 constexpr size_t kMaxChanges = 50;
+constexpr uint32_t kNone = UINT32_MAX;
 
 std::string DumpJson(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-// One group of the events scan: the identity columns shared by its events and their aggregates.
-struct ScanRow {
-  std::string source_type, actor_arn, actor_type, actor_name, access_key, source_ip, bucket,
-      user_agent, account, host;
-  bool login = false;
-  std::optional<int64_t> bucket_status;
-  std::string bucket_error;
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+uint64_t Mix(uint64_t h, uint64_t value) {
+  h ^= value + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+uint64_t Finish(uint64_t h) {  // murmur3's finaliser: spreads the bits used by the table mask
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+// An open-addressing index from a small trivially-copyable key to a dense uint32 value (the
+// position of the key's aggregate in a vector). Much cheaper than std::unordered_map on the
+// millions of lookups of a derive: no node allocation, one probe sequence in one array.
+template <typename Key, typename Hash>
+class FlatIndex {
+ public:
+  explicit FlatIndex(size_t capacity = 1024) { Rehash(capacity); }
+
+  // The value stored for key; when absent, stores value and sets *inserted.
+  uint32_t FindOrInsert(const Key& key, uint32_t value, bool* inserted) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(slots_.size() * 2);
+    for (size_t slot = Hash()(key) & mask_;; slot = (slot + 1) & mask_) {
+      if (slots_[slot].value == kNone) {
+        slots_[slot] = Slot{key, value};
+        ++size_;
+        *inserted = true;
+        return value;
+      }
+      if (slots_[slot].key == key) {
+        *inserted = false;
+        return slots_[slot].value;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    Key key{};
+    uint32_t value = kNone;
+  };
+  void Rehash(size_t capacity) {
+    size_t size = 16;
+    while (size < capacity) size *= 2;
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(size, Slot{});
+    mask_ = size - 1;
+    for (const Slot& s : old) {
+      if (s.value == kNone) continue;
+      size_t slot = Hash()(s.key) & mask_;
+      while (slots_[slot].value != kNone) slot = (slot + 1) & mask_;
+      slots_[slot] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+  size_t mask_ = 0;
+};
+
+// Distinct strings of the scanned columns, numbered densely; id 0 is the empty string (and NULL).
+class Interner {
+ public:
+  Interner() {
+    texts_.emplace_back();
+    hashes_.push_back(Hash(""));
+    Rehash(1024);
+  }
+  uint32_t Intern(std::string_view text) {
+    if (text.empty()) return 0;
+    uint64_t hash = Hash(text);
+    for (size_t slot = hash & mask_;; slot = (slot + 1) & mask_) {
+      uint32_t id = slots_[slot];
+      if (id == kNone) break;
+      if (hashes_[id] == hash && texts_[id] == text) return id;
+    }
+    auto id = static_cast<uint32_t>(texts_.size());
+    texts_.emplace_back(text);
+    hashes_.push_back(hash);
+    if (texts_.size() * 2 > slots_.size()) {
+      Rehash(slots_.size() * 2);  // places every text, the new one too
+    } else {
+      Place(id);
+    }
+    return id;
+  }
+  const std::string& Text(uint32_t id) const { return texts_[id]; }
+  size_t size() const { return texts_.size(); }
+
+ private:
+  static uint64_t Hash(std::string_view text) { return Finish(std::hash<std::string_view>()(text)); }
+  void Place(uint32_t id) {
+    size_t slot = hashes_[id] & mask_;
+    while (slots_[slot] != kNone) slot = (slot + 1) & mask_;
+    slots_[slot] = id;
+  }
+  void Rehash(size_t size) {
+    slots_.assign(size, kNone);
+    mask_ = size - 1;
+    for (uint32_t id = 0; id < texts_.size(); ++id) Place(id);
+  }
+  std::vector<std::string> texts_;
+  std::vector<uint64_t> hashes_;
+  std::vector<uint32_t> slots_;
+  size_t mask_ = 0;
+};
+
+// One column of the scan: the id of the last value seen, so that runs of equal values (one
+// source, one account, one agent) cost a compare instead of a hash lookup.
+class ColumnInterner {
+ public:
+  uint32_t Intern(Interner& interner, std::string_view text) {
+    if (text.size() == last_.size() && std::memcmp(text.data(), last_.data(), text.size()) == 0) {
+      return last_id_;
+    }
+    last_.assign(text);
+    last_id_ = interner.Intern(text);
+    return last_id_;
+  }
+
+ private:
+  std::string last_;
+  uint32_t last_id_ = 0;
+};
+
+// The identity of a group of events: the interned columns that decide its entities and relations.
+// Events with equal identity are aggregated before they are folded into the graph.
+struct GroupKey {
+  uint32_t source_type = 0, actor_arn = 0, actor_type = 0, actor_name = 0, access_key = 0,
+           source_ip = 0, bucket = 0, user_agent = 0, account = 0, host = 0, bucket_error = 0;
+  uint32_t login = 0;
+  int64_t status = 0;     // HTTP status of a bucket request (0: none)
   int64_t change_id = 0;  // events.id of a credential change (0: not one); such a group is 1 event
-  std::string change_action, change_key, change_user, change_event_id, change_status;
+  bool operator==(const GroupKey&) const = default;
+};
+struct GroupKeyHash {
+  size_t operator()(const GroupKey& k) const {
+    uint64_t h = 0;
+    for (uint32_t v : {k.source_type, k.actor_arn, k.actor_type, k.actor_name, k.access_key,
+                       k.source_ip, k.bucket, k.user_agent, k.account, k.host, k.bucket_error,
+                       k.login}) {
+      h = Mix(h, v);
+    }
+    h = Mix(h, static_cast<uint64_t>(k.status));
+    h = Mix(h, static_cast<uint64_t>(k.change_id));
+    return Finish(h);
+  }
+};
+
+// The details of a credential change (few events: kept as text).
+struct ChangeInfo {
+  std::string action, key, user, event_id, status;
+};
+
+// One group of the events scan and its aggregates.
+struct Group {
+  GroupKey key;
   int64_t count = 0, failures = 0;
   TimeMs first = 0, last = 0;
   int64_t min_id = 0, max_id = 0;
+  uint32_t change = kNone;  // index into Scanner::changes when a credential change
 };
 
-// The scan reads the typed columns of the new events in id order; grouping happens in a hash map
-// in GroupEvents. (A SQL GROUP BY over these columns sorts every row through SQLite's sorter and
-// measured 3-6x slower than this scan plus hashing: see docs/graph.md.)
+// The scan reads the typed columns of the new events in id order; grouping happens in a hash
+// table on interned column ids. (A SQL GROUP BY over these columns sorts every row through
+// SQLite's sorter and measured 3-6x slower than this scan plus hashing: see docs/graph.md.)
 constexpr const char* kScanSql =
     "SELECT source_type, actor_arn, actor_type, actor_name, access_key, source_ip, bucket, "
     "user_agent, account, host, source_id, action, status, error_code, resource, target_user, "
@@ -58,13 +216,23 @@ bool IsKeyChange(std::string_view action) {
   return action == "CreateAccessKey" || action == "UpdateAccessKey" || action == "DeleteAccessKey";
 }
 
-std::string_view View(const store::Statement& st, int col) {
-  return st.IsNull(col) ? std::string_view() : st.Text(col);
-}
+// Streams events into groups of equal identity, in the order each group is first seen.
+class Scanner {
+ public:
+  Status Scan(store::CaseStore& store, int64_t upto, int64_t max_id);
 
-// Streams the events (upto, max_id] into groups of equal identity columns.
-Status GroupEvents(store::CaseStore& store, int64_t upto, int64_t max_id,
-                   std::vector<ScanRow>* groups) {
+  const Interner& interner() const { return interner_; }
+  const std::vector<Group>& groups() const { return groups_; }
+  const std::vector<ChangeInfo>& changes() const { return changes_; }
+
+ private:
+  Interner interner_;
+  std::vector<Group> groups_;
+  std::vector<ChangeInfo> changes_;
+  FlatIndex<GroupKey, GroupKeyHash> index_{1 << 16};
+};
+
+Status Scanner::Scan(store::CaseStore& store, int64_t upto, int64_t max_id) {
   // Apache events without a virtual host take the host of their source (--host).
   std::unordered_map<int64_t, std::string> source_hosts;
   {
@@ -79,81 +247,67 @@ Status GroupEvents(store::CaseStore& store, int64_t upto, int64_t max_id,
   }
   CAIRN_ASSIGN_OR_RETURN(store::Statement scan, store.Prepare(kScanSql));
   scan.Bind(1, upto).Bind(2, max_id);
-  std::unordered_map<std::string, size_t> index;
-  index.reserve(1 << 16);
-  std::string key;
+  ColumnInterner source_type_col, actor_arn_col, actor_type_col, actor_name_col, access_key_col,
+      source_ip_col, bucket_col, user_agent_col, account_col, host_col, error_col;
   while (true) {
     CAIRN_ASSIGN_OR_RETURN(bool has_row, scan.Step());
     if (!has_row) break;
-    std::string_view source_type = View(scan, kColSourceType);
-    std::string_view host;
+    GroupKey key;
+    std::string_view source_type = scan.Text(kColSourceType);
+    key.source_type = source_type_col.Intern(interner_, source_type);
+    key.actor_arn = actor_arn_col.Intern(interner_, scan.Text(kColActorArn));
+    key.actor_type = actor_type_col.Intern(interner_, scan.Text(kColActorType));
+    key.actor_name = actor_name_col.Intern(interner_, scan.Text(kColActorName));
+    key.access_key = access_key_col.Intern(interner_, scan.Text(kColAccessKey));
+    key.source_ip = source_ip_col.Intern(interner_, scan.Text(kColSourceIp));
+    std::string_view bucket = scan.Text(kColBucket);
+    key.bucket = bucket_col.Intern(interner_, bucket);
+    key.user_agent = user_agent_col.Intern(interner_, scan.Text(kColUserAgent));
+    key.account = account_col.Intern(interner_, scan.Text(kColAccount));
     if (StartsWith(source_type, "apache")) {
-      host = View(scan, kColHost);
+      std::string_view host = scan.Text(kColHost);
       if (host.empty()) {
         auto it = source_hosts.find(scan.Int(kColSourceId));
         if (it != source_hosts.end()) host = it->second;
       }
+      key.host = host_col.Intern(interner_, host);
     }
-    std::string_view action = View(scan, kColAction);
-    std::string_view bucket = View(scan, kColBucket);
-    std::string_view resource = View(scan, kColResource);
-    bool login = action == "ConsoleLogin";
-    bool change = IsKeyChange(action) && !resource.empty();
-    int64_t status = bucket.empty() || scan.IsNull(kColStatus) ? 0 : scan.Int(kColStatus);
-    std::string_view bucket_error = bucket.empty() ? std::string_view() : View(scan, kColErrorCode);
+    std::string_view action = scan.Text(kColAction);
+    bool change = IsKeyChange(action) && !scan.Text(kColResource).empty();
+    key.login = action == "ConsoleLogin" ? 1 : 0;
+    if (!bucket.empty()) {
+      key.status = scan.IsNull(kColStatus) ? 0 : scan.Int(kColStatus);
+      key.bucket_error = error_col.Intern(interner_, scan.Text(kColErrorCode));
+    }
     int64_t id = scan.Int(kColId);
-
-    key.clear();
-    for (int col : {kColSourceType, kColActorArn, kColActorType, kColActorName, kColAccessKey,
-                    kColSourceIp, kColBucket, kColUserAgent, kColAccount}) {
-      key += View(scan, col);
-      key += '\x1f';
-    }
-    key += host;
-    key += '\x1f';
-    key += bucket_error;
-    key += '\x1f';
-    key += std::to_string(status);
-    key += login ? "\x1fL" : "\x1f";
-    if (change) key += "\x1f" + std::to_string(id);  // a change is a group of its own
-
-    auto found = index.find(key);
-    bool inserted = found == index.end();
-    auto it = inserted ? index.emplace(key, groups->size()).first : found;
-    if (inserted) {
-      ScanRow row;
-      row.source_type = std::string(source_type);
-      row.actor_arn = std::string(View(scan, kColActorArn));
-      row.actor_type = std::string(View(scan, kColActorType));
-      row.actor_name = std::string(View(scan, kColActorName));
-      row.access_key = std::string(View(scan, kColAccessKey));
-      row.source_ip = std::string(View(scan, kColSourceIp));
-      row.bucket = std::string(bucket);
-      row.user_agent = std::string(View(scan, kColUserAgent));
-      row.account = std::string(View(scan, kColAccount));
-      row.host = std::string(host);
-      row.login = login;
-      if (status != 0) row.bucket_status = status;
-      row.bucket_error = std::string(bucket_error);
-      if (change) {
-        row.change_id = id;
-        row.change_action = std::string(action);
-        row.change_key = std::string(resource);
-        row.change_user = std::string(View(scan, kColTargetUser));
-        row.change_event_id = std::string(View(scan, kColEventId));
-      }
-      row.first = row.last = scan.Int(kColTs);
-      row.min_id = row.max_id = id;
-      groups->push_back(std::move(row));
-    }
-    ScanRow& row = (*groups)[it->second];
     TimeMs ts = scan.Int(kColTs);
-    row.count += 1;
-    if (View(scan, kColOutcome) == "failure") row.failures += 1;
-    row.first = std::min(row.first, ts);
-    row.last = std::max(row.last, ts);
-    row.min_id = std::min(row.min_id, id);
-    row.max_id = std::max(row.max_id, id);
+    if (change) key.change_id = id;  // a change is a group of its own
+
+    bool inserted = false;
+    uint32_t index = index_.FindOrInsert(key, static_cast<uint32_t>(groups_.size()), &inserted);
+    if (inserted) {
+      Group group;
+      group.key = key;
+      group.first = group.last = ts;
+      group.min_id = group.max_id = id;
+      if (change) {
+        group.change = static_cast<uint32_t>(changes_.size());
+        ChangeInfo info;
+        info.action = std::string(action);
+        info.key = std::string(scan.Text(kColResource));
+        info.user = std::string(scan.Text(kColTargetUser));
+        info.event_id = std::string(scan.Text(kColEventId));
+        changes_.push_back(std::move(info));
+      }
+      groups_.push_back(std::move(group));
+    }
+    Group& group = groups_[index];
+    group.count += 1;
+    if (scan.Text(kColOutcome) == "failure") group.failures += 1;
+    group.first = std::min(group.first, ts);
+    group.last = std::max(group.last, ts);
+    group.min_id = std::min(group.min_id, id);
+    group.max_id = std::max(group.max_id, id);
   }
   // The new status of a key change is only in the raw record (few events: one lookup each).
   CAIRN_ASSIGN_OR_RETURN(
@@ -162,252 +316,462 @@ Status GroupEvents(store::CaseStore& store, int64_t upto, int64_t max_id,
                     "COALESCE(json_extract(raw, '$.requestParameters.status'), "
                     "json_extract(raw, '$.responseElements.accessKey.status')) END "
                     "FROM events WHERE id = ?1"));
-  for (auto& row : *groups) {
-    if (row.change_id == 0 || row.change_action == "DeleteAccessKey") continue;
+  for (const Group& group : groups_) {
+    if (group.change == kNone) continue;
+    ChangeInfo& info = changes_[group.change];
+    if (info.action == "DeleteAccessKey") continue;
     status_of.Reset();
-    status_of.Bind(1, row.change_id);
+    status_of.Bind(1, group.key.change_id);
     CAIRN_ASSIGN_OR_RETURN(bool has_row, status_of.Step());
     if (has_row && status_of.ColumnType(0) == store::Statement::Type::kText) {
-      row.change_status = std::string(status_of.Text(0));
+      info.status = std::string(status_of.Text(0));
     }
   }
   return Ok();
 }
 
+// Relation kinds by index (EdgeAgg::kind).
+enum EdgeKind : uint32_t {
+  kAuthenticatedWith, kActedFrom, kRequested, kChangedCredential, kOwns, kLoggedInFrom, kServed,
+  kAssumedRole, kUsedAgent,
+};
+constexpr const char* kEdgeKindNames[] = {
+    kEdgeAuthenticatedWith, kEdgeActedFrom, kEdgeRequested, kEdgeChangedCredential, kEdgeOwns,
+    kEdgeLoggedInFrom, kEdgeServed, kEdgeAssumedRole, kEdgeUsedAgent,
+};
+
 struct EntityAgg {
-  std::string kind, key, label;
-  Json attrs;  // null when none
+  std::string kind, key, label, type, account;  // attrs: {"account", "type"} when set
   TimeMs first = 0, last = 0;
   int64_t count = 0;
   int64_t id = 0;  // entities.id once written
 };
 
-struct EdgeAgg {
-  size_t src = 0, dst = 0;  // indexes into the entity list
-  std::string kind;
-  TimeMs first = 0, last = 0;
-  int64_t count = 0, errors = 0;
-  std::vector<int64_t> samples;
-  std::map<std::string, std::map<std::string, int64_t>> counters;  // attrs counters
-  std::vector<Json> changes;                                       // attrs.changes
+// The sample events of a relation: the four lowest distinct event ids and the highest, which is
+// what sorting all of them and keeping the first four and the last gives.
+class Samples {
+ public:
+  void Add(int64_t id) {
+    if (size_ == 0 || id > highest_) highest_ = id;
+    int pos = size_;
+    while (pos > 0 && lowest_[pos - 1] > id) --pos;
+    if (pos > 0 && lowest_[pos - 1] == id) return;
+    if (pos >= kLowest) return;
+    int end = std::min(size_, kLowest - 1);
+    for (int i = end; i > pos; --i) lowest_[i] = lowest_[i - 1];
+    lowest_[pos] = id;
+    if (size_ < kLowest) ++size_;
+  }
+  // "[1,2,3,4,9]"
+  std::string ToJson() const {
+    std::string text = "[";
+    for (int i = 0; i < size_; ++i) {
+      if (i > 0) text += ',';
+      text += std::to_string(lowest_[i]);
+    }
+    if (size_ > 0 && highest_ > lowest_[size_ - 1]) {
+      text += ',';
+      text += std::to_string(highest_);
+    }
+    text += ']';
+    return text;
+  }
+
+ private:
+  static constexpr int kLowest = static_cast<int>(kMaxSamples) - 1;
+  int64_t lowest_[kLowest] = {};
+  int64_t highest_ = 0;
+  int size_ = 0;
 };
 
-// Keeps the first four and the last of a set of event ids.
-std::vector<int64_t> TrimSamples(std::vector<int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  if (ids.size() > kMaxSamples) {
-    int64_t last = ids.back();
-    ids.resize(kMaxSamples - 1);
-    ids.push_back(last);
-  }
-  return ids;
-}
+// attrs counters of a `requested` relation: events by HTTP status and by error code.
+struct RequestCounters {
+  std::vector<std::pair<int64_t, int64_t>> status;        // status -> events
+  std::vector<std::pair<uint32_t, int64_t>> error_codes;  // interned code -> events
+};
 
+struct EdgeAgg {
+  uint32_t src = 0, dst = 0;  // indexes into the entity list
+  EdgeKind kind = kAuthenticatedWith;
+  TimeMs first = 0, last = 0;
+  int64_t count = 0, errors = 0;
+  Samples samples;
+  uint32_t counters = kNone;  // index into Aggregator::counters
+  uint32_t changes = kNone;   // index into Aggregator::changes (attrs.changes)
+};
+
+struct EdgeKey {
+  uint32_t src = 0, dst = 0, kind = 0;
+  bool operator==(const EdgeKey&) const = default;
+};
+struct EdgeKeyHash {
+  size_t operator()(const EdgeKey& k) const {
+    return Finish((static_cast<uint64_t>(k.src) << 32 | k.dst) * 0x9E3779B97F4A7C15ULL + k.kind);
+  }
+};
+
+// What a principal tuple (source type, ARN, type, name, account) classifies to, and the entities
+// it resolved to once touched.
+struct PrincipalInfo {
+  std::optional<PrincipalRef> ref;
+  uint32_t entity = kNone;
+  uint32_t role = kNone;  // sessions: the role entity
+  bool is_user = false, is_user_or_root = false, is_session = false;
+};
+struct PrincipalKey {
+  uint32_t source_type = 0, actor_arn = 0, actor_type = 0, actor_name = 0, account = 0;
+  bool operator==(const PrincipalKey&) const = default;
+};
+struct PrincipalKeyHash {
+  size_t operator()(const PrincipalKey& k) const {
+    uint64_t h = 0;
+    for (uint32_t v : {k.source_type, k.actor_arn, k.actor_type, k.actor_name, k.account}) {
+      h = Mix(h, v);
+    }
+    return Finish(h);
+  }
+};
+
+// Folds groups into entities and relations. Entities and relations are numbered in the order they
+// are first touched, which decides the ids they get when written.
 class Aggregator {
  public:
+  explicit Aggregator(const Interner& interner) : interner_(interner) {}
+
   // Returns the entity index, creating the entity or widening its span and count.
-  size_t Touch(const PrincipalRef& ref, TimeMs first, TimeMs last, int64_t count) {
+  uint32_t Touch(const PrincipalRef& ref, TimeMs first, TimeMs last, int64_t count) {
     scratch_.assign(ref.kind);
     scratch_ += '\x1f';
     scratch_ += ref.key;
     auto found = index_.find(scratch_);
-    bool inserted = found == index_.end();
-    auto it = inserted ? index_.emplace(scratch_, entities_.size()).first : found;
-    if (inserted) {
+    if (found == index_.end()) {
+      auto index = static_cast<uint32_t>(entities_.size());
+      index_.emplace(scratch_, index);
       EntityAgg agg;
       agg.kind = ref.kind;
       agg.key = ref.key;
       agg.label = ref.label;
-      if (!ref.account.empty() || !ref.type.empty()) {
-        agg.attrs = Json::object();
-        if (!ref.type.empty()) agg.attrs["type"] = ref.type;
-        if (!ref.account.empty()) agg.attrs["account"] = ref.account;
-      }
+      agg.type = ref.type;
+      agg.account = ref.account;
       agg.first = first;
       agg.last = last;
+      agg.count = count;
       entities_.push_back(std::move(agg));
-    } else {
-      auto& agg = entities_[it->second];
-      agg.first = std::min(agg.first, first);
-      agg.last = std::max(agg.last, last);
+      return index;
     }
-    entities_[it->second].count += count;
-    return it->second;
+    TouchIndex(found->second, first, last, count);
+    return found->second;
   }
-  size_t Touch(std::string kind, std::string key, const ScanRow& row) {
+  uint32_t Touch(std::string_view kind, std::string_view key, const Group& group) {
     PrincipalRef ref;
-    ref.kind = std::move(kind);
-    ref.label = key;
-    ref.key = std::move(key);
-    return Touch(ref, row.first, row.last, row.count);
+    ref.kind = std::string(kind);
+    ref.key = std::string(key);
+    ref.label = ref.key;
+    return Touch(ref, group.first, group.last, group.count);
+  }
+  void TouchIndex(uint32_t index, TimeMs first, TimeMs last, int64_t count) {
+    EntityAgg& agg = entities_[index];
+    agg.first = std::min(agg.first, first);
+    agg.last = std::max(agg.last, last);
+    agg.count += count;
   }
 
-  EdgeAgg& Edge(size_t src, size_t dst, const char* kind, const ScanRow& row, int64_t count,
-                int64_t errors) {
-    auto [it, inserted] = edge_index_.try_emplace(EdgeKey{src, dst, kind}, edges_.size());
+  EdgeAgg& Edge(uint32_t src, uint32_t dst, EdgeKind kind, const Group& group, int64_t errors) {
+    bool inserted = false;
+    uint32_t index = edge_index_.FindOrInsert(EdgeKey{src, dst, kind},
+                                              static_cast<uint32_t>(edges_.size()), &inserted);
     if (inserted) {
       EdgeAgg agg;
       agg.src = src;
       agg.dst = dst;
       agg.kind = kind;
-      agg.first = row.first;
-      agg.last = row.last;
-      edges_.push_back(std::move(agg));
+      agg.first = group.first;
+      agg.last = group.last;
+      edges_.push_back(agg);
     }
-    EdgeAgg& agg = edges_[it->second];
-    agg.first = std::min(agg.first, row.first);
-    agg.last = std::max(agg.last, row.last);
-    agg.count += count;
+    EdgeAgg& agg = edges_[index];
+    agg.first = std::min(agg.first, group.first);
+    agg.last = std::max(agg.last, group.last);
+    agg.count += group.count;
     agg.errors += errors;
-    agg.samples.push_back(row.min_id);
-    agg.samples.push_back(row.max_id);
-    if (agg.samples.size() > 4 * kMaxSamples) agg.samples = TrimSamples(std::move(agg.samples));
+    agg.samples.Add(group.min_id);
+    agg.samples.Add(group.max_id);
     return agg;
   }
 
-  // A user entity by name in an account: the one already seen with that label, else the
-  // conventional ARN (IAM user paths cannot be known from a name alone).
-  size_t UserByName(const std::string& account, const std::string& name, const ScanRow& row,
-                    store::CaseStore& store) {
-    std::string canonical = account.empty() ? "user:" + name
-                                            : "arn:aws:iam::" + account + ":user/" + name;
-    PrincipalRef ref;
-    ref.kind = std::string(kKindUser);
-    ref.key = canonical;
-    ref.label = name;
-    ref.type = "IAMUser";
-    ref.account = account;
-    for (const auto& e : entities_) {
-      if (e.kind == kKindUser && e.label == name &&
-          (account.empty() || e.attrs.value("account", "") == account)) {
-        ref.key = e.key;
-        return Touch(ref, row.first, row.last, row.count);
-      }
-    }
-    auto st = store.Prepare(
-        "SELECT key FROM entities WHERE kind='user' AND label=?1 AND "
-        "(?2 = '' OR json_extract(attrs, '$.account') = ?2) ORDER BY id LIMIT 1");
-    if (st.ok()) {
-      st->Bind(1, name).Bind(2, account);
-      auto has = st->Step();
-      if (has.ok() && *has) ref.key = std::string(st->Text(0));
-    }
-    return Touch(ref, row.first, row.last, row.count);
-  }
+  void Fold(const Group& group, const std::vector<ChangeInfo>& changes, store::CaseStore& store);
 
   std::vector<EntityAgg>& entities() { return entities_; }
   std::vector<EdgeAgg>& edges() { return edges_; }
+  const RequestCounters& counters(uint32_t index) const { return counters_[index]; }
+  std::vector<Json>& changes(uint32_t index) { return changes_[index]; }
 
  private:
-  std::vector<EntityAgg> entities_;
-  std::unordered_map<std::string, size_t> index_;
-  // Edge kinds are the kEdge* constants, so their addresses identify them.
-  struct EdgeKey {
-    size_t src, dst;
-    const char* kind;
-    bool operator==(const EdgeKey&) const = default;
-  };
-  struct EdgeKeyHash {
-    size_t operator()(const EdgeKey& k) const {
-      return std::hash<size_t>()(k.src * 0x9E3779B97F4A7C15ULL ^ (k.dst << 7) ^
-                                 reinterpret_cast<uintptr_t>(k.kind));
+  // The entity of an interned column value, created on first use (kNone: the value names none).
+  uint32_t ColumnEntity(std::vector<uint32_t>& cache, uint32_t text, std::string_view kind,
+                        const Group& group, bool (*accept)(std::string_view) = nullptr) {
+    constexpr uint32_t kUnknown = kNone - 1;
+    if (text == 0) return kNone;
+    if (cache.size() <= text) cache.resize(interner_.size(), kUnknown);
+    uint32_t& entity = cache[text];
+    if (entity == kUnknown) {
+      const std::string& value = interner_.Text(text);
+      entity = accept && !accept(value) ? kNone : Touch(kind, value, group);
+    } else if (entity != kNone) {
+      TouchIndex(entity, group.first, group.last, group.count);
     }
-  };
-  std::vector<EdgeAgg> edges_;
-  std::unordered_map<EdgeKey, size_t, EdgeKeyHash> edge_index_;
+    return entity;
+  }
+  PrincipalInfo& Principal(const GroupKey& key);
+  uint32_t UserByName(const std::string& account, const std::string& name, const Group& group,
+                      store::CaseStore& store);
+  uint32_t Counters(EdgeAgg& edge) {
+    if (edge.counters == kNone) {
+      edge.counters = static_cast<uint32_t>(counters_.size());
+      counters_.emplace_back();
+    }
+    return edge.counters;
+  }
+
+  const Interner& interner_;
+  std::vector<EntityAgg> entities_;
+  std::unordered_map<std::string, uint32_t> index_;  // "kind\x1fkey" -> entity
   std::string scratch_;
+  std::vector<EdgeAgg> edges_;
+  FlatIndex<EdgeKey, EdgeKeyHash> edge_index_{1 << 16};
+  std::vector<RequestCounters> counters_;
+  std::vector<std::vector<Json>> changes_;
+  std::vector<PrincipalInfo> principals_;
+  FlatIndex<PrincipalKey, PrincipalKeyHash> principal_index_;
+  std::vector<uint32_t> key_entities_, ip_entities_, bucket_entities_, host_entities_,
+      agent_entities_;  // by interned text
 };
 
-void FoldRow(const ScanRow& row, Aggregator& agg, store::CaseStore& store) {
-  std::optional<size_t> principal;
-  std::optional<PrincipalRef> pref = ClassifyPrincipal(row.source_type, row.actor_arn,
-                                                      row.actor_type, row.actor_name, row.account);
-  if (pref) principal = agg.Touch(*pref, row.first, row.last, row.count);
-  std::optional<size_t> key, ip, bucket, host, agent;
-  if (!row.access_key.empty()) key = agg.Touch(std::string(kKindKey), row.access_key, row);
-  if (LooksLikeIp(row.source_ip)) ip = agg.Touch(std::string(kKindIp), row.source_ip, row);
-  if (!row.bucket.empty()) bucket = agg.Touch(std::string(kKindBucket), row.bucket, row);
-  if (!row.host.empty()) host = agg.Touch(std::string(kKindHost), row.host, row);
-  if (!row.user_agent.empty()) {
-    agent = agg.Touch(std::string(kKindUserAgent), row.user_agent, row);
+PrincipalInfo& Aggregator::Principal(const GroupKey& key) {
+  PrincipalKey pk{key.source_type, key.actor_arn, key.actor_type, key.actor_name, key.account};
+  bool inserted = false;
+  uint32_t index = principal_index_.FindOrInsert(pk, static_cast<uint32_t>(principals_.size()),
+                                                 &inserted);
+  if (inserted) {
+    PrincipalInfo info;
+    info.ref = ClassifyPrincipal(interner_.Text(key.source_type), interner_.Text(key.actor_arn),
+                                 interner_.Text(key.actor_type), interner_.Text(key.actor_name),
+                                 interner_.Text(key.account));
+    if (info.ref) {
+      info.is_user = info.ref->kind == kKindUser;
+      info.is_user_or_root = info.is_user || info.ref->kind == kKindRoot;
+      info.is_session = info.ref->kind == kKindSession && !info.ref->role_arn.empty();
+    }
+    principals_.push_back(std::move(info));
   }
+  return principals_[index];
+}
 
-  if (principal && key) {
-    agg.Edge(*principal, *key, kEdgeAuthenticatedWith, row, row.count, row.failures);
-    if (pref->kind == kKindUser) agg.Edge(*principal, *key, kEdgeOwns, row, row.count, 0);
-  }
-  if (ip) {
-    if (principal) agg.Edge(*principal, *ip, kEdgeActedFrom, row, row.count, row.failures);
-    if (key) agg.Edge(*key, *ip, kEdgeActedFrom, row, row.count, row.failures);
-    if (principal && row.login) {
-      agg.Edge(*principal, *ip, kEdgeLoggedInFrom, row, row.count, row.failures);
-    }
-    if (host) agg.Edge(*host, *ip, kEdgeServed, row, row.count, row.failures);
-  }
-  if (bucket) {
-    for (auto src : {ip, principal, key}) {
-      if (!src) continue;
-      EdgeAgg& edge = agg.Edge(*src, *bucket, kEdgeRequested, row, row.count, row.failures);
-      if (row.bucket_status) edge.counters["status"][std::to_string(*row.bucket_status)] += row.count;
-      if (!row.bucket_error.empty()) edge.counters["error_codes"][row.bucket_error] += row.count;
+// A user entity by name in an account: the one already seen with that label, else the
+// conventional ARN (IAM user paths cannot be known from a name alone).
+uint32_t Aggregator::UserByName(const std::string& account, const std::string& name,
+                                const Group& group, store::CaseStore& store) {
+  std::string canonical = account.empty() ? "user:" + name
+                                          : "arn:aws:iam::" + account + ":user/" + name;
+  PrincipalRef ref;
+  ref.kind = std::string(kKindUser);
+  ref.key = canonical;
+  ref.label = name;
+  ref.type = "IAMUser";
+  ref.account = account;
+  for (const auto& e : entities_) {
+    if (e.kind == kKindUser && e.label == name && (account.empty() || e.account == account)) {
+      ref.key = e.key;
+      return Touch(ref, group.first, group.last, group.count);
     }
   }
-  if (agent) {
-    if (principal) {
-      agg.Edge(*principal, *agent, kEdgeUsedAgent, row, row.count, row.failures);
-    } else if (ip) {
-      agg.Edge(*ip, *agent, kEdgeUsedAgent, row, row.count, row.failures);
+  auto st = store.Prepare(
+      "SELECT key FROM entities WHERE kind='user' AND label=?1 AND "
+      "(?2 = '' OR json_extract(attrs, '$.account') = ?2) ORDER BY id LIMIT 1");
+  if (st.ok()) {
+    st->Bind(1, name).Bind(2, account);
+    auto has = st->Step();
+    if (has.ok() && *has) ref.key = std::string(st->Text(0));
+  }
+  return Touch(ref, group.first, group.last, group.count);
+}
+
+// Folds one group: its entities first (principal, key, address, bucket, host, agent, role), then
+// its relations. The order of first touches decides entity and relation ids.
+void Aggregator::Fold(const Group& group, const std::vector<ChangeInfo>& changes,
+                      store::CaseStore& store) {
+  const GroupKey& k = group.key;
+  PrincipalInfo& p = Principal(k);
+  const std::optional<PrincipalRef>& pref = p.ref;
+  uint32_t principal = kNone;
+  if (pref) {
+    if (p.entity == kNone) {
+      p.entity = Touch(*pref, group.first, group.last, group.count);
+    } else {
+      TouchIndex(p.entity, group.first, group.last, group.count);
+    }
+    principal = p.entity;
+  }
+  uint32_t key = ColumnEntity(key_entities_, k.access_key, kKindKey, group);
+  uint32_t ip = ColumnEntity(ip_entities_, k.source_ip, kKindIp, group, &LooksLikeIp);
+  uint32_t bucket = ColumnEntity(bucket_entities_, k.bucket, kKindBucket, group);
+  uint32_t host = ColumnEntity(host_entities_, k.host, kKindHost, group);
+  uint32_t agent = ColumnEntity(agent_entities_, k.user_agent, kKindUserAgent, group);
+  bool has_principal = principal != kNone;
+  int64_t failures = group.failures;
+
+  if (has_principal && key != kNone) {
+    Edge(principal, key, kAuthenticatedWith, group, failures);
+    if (p.is_user) Edge(principal, key, kOwns, group, 0);
+  }
+  if (ip != kNone) {
+    if (has_principal) Edge(principal, ip, kActedFrom, group, failures);
+    if (key != kNone) Edge(key, ip, kActedFrom, group, failures);
+    if (has_principal && k.login) Edge(principal, ip, kLoggedInFrom, group, failures);
+    if (host != kNone) Edge(host, ip, kServed, group, failures);
+  }
+  if (bucket != kNone) {
+    for (uint32_t src : {ip, principal, key}) {
+      if (src == kNone) continue;
+      EdgeAgg& edge = Edge(src, bucket, kRequested, group, failures);
+      if (k.status == 0 && k.bucket_error == 0) continue;
+      RequestCounters& counters = counters_[Counters(edge)];
+      if (k.status != 0) {
+        auto it = std::find_if(counters.status.begin(), counters.status.end(),
+                               [&](const auto& entry) { return entry.first == k.status; });
+        if (it == counters.status.end()) {
+          counters.status.emplace_back(k.status, group.count);
+        } else {
+          it->second += group.count;
+        }
+      }
+      if (k.bucket_error != 0) {
+        auto it = std::find_if(counters.error_codes.begin(), counters.error_codes.end(),
+                               [&](const auto& entry) { return entry.first == k.bucket_error; });
+        if (it == counters.error_codes.end()) {
+          counters.error_codes.emplace_back(k.bucket_error, group.count);
+        } else {
+          it->second += group.count;
+        }
+      }
     }
   }
-  if (principal && pref->kind == kKindSession && !pref->role_arn.empty()) {
-    PrincipalRef role;
-    role.kind = std::string(kKindRole);
-    role.key = pref->role_arn;
-    role.label = pref->role_name;
-    role.type = "Role";
-    role.account = pref->account;
-    size_t role_idx = agg.Touch(role, row.first, row.last, row.count);
-    agg.Edge(*principal, role_idx, kEdgeAssumedRole, row, row.count, row.failures);
+  if (agent != kNone) {
+    if (has_principal) {
+      Edge(principal, agent, kUsedAgent, group, failures);
+    } else if (ip != kNone) {
+      Edge(ip, agent, kUsedAgent, group, failures);
+    }
+  }
+  if (has_principal && p.is_session) {
+    if (p.role == kNone) {
+      PrincipalRef role;
+      role.kind = std::string(kKindRole);
+      role.key = pref->role_arn;
+      role.label = pref->role_name;
+      role.type = "Role";
+      role.account = pref->account;
+      p.role = Touch(role, group.first, group.last, group.count);
+    } else {
+      TouchIndex(p.role, group.first, group.last, group.count);
+    }
+    Edge(principal, p.role, kAssumedRole, group, failures);
   }
 
   // A credential change: the caller changed the key; the key's owner is the user named by the
   // call (or the caller, for its own keys).
-  if (row.change_id != 0 && !row.change_key.empty()) {
-    size_t changed = agg.Touch(std::string(kKindKey), row.change_key, row);
-    if (principal) {
-      EdgeAgg& edge =
-          agg.Edge(*principal, changed, kEdgeChangedCredential, row, row.count, row.failures);
-      if (edge.changes.size() < kMaxChanges) {
-        Json change = Json::object();
-        change["action"] = row.change_action;
-        if (!row.change_event_id.empty()) change["event_id"] = row.change_event_id;
-        std::string status = row.change_action == "DeleteAccessKey" ? "Deleted" : row.change_status;
-        if (!status.empty()) change["status"] = status;
-        change["outcome"] = row.failures > 0 ? "failure" : "success";
-        change["time"] = row.first;
-        change["event"] = row.change_id;
-        edge.changes.push_back(std::move(change));
-      }
+  if (group.change == kNone) return;
+  const ChangeInfo& change = changes[group.change];
+  if (change.key.empty()) return;
+  uint32_t changed = Touch(kKindKey, change.key, group);
+  if (has_principal) {
+    EdgeAgg& edge = Edge(principal, changed, kChangedCredential, group, failures);
+    if (edge.changes == kNone) {
+      edge.changes = static_cast<uint32_t>(changes_.size());
+      changes_.emplace_back();
     }
-    if (row.failures == 0) {
-      std::optional<size_t> owner;
-      bool own_key = row.change_user.empty() ||
-                     (pref && (pref->kind == kKindUser || pref->kind == kKindRoot) &&
-                      row.change_user == pref->label);
-      if (own_key) {
-        if (principal && (pref->kind == kKindUser || pref->kind == kKindRoot)) owner = principal;
-      } else {
-        std::string account = pref && !pref->account.empty() ? pref->account : row.account;
-        owner = agg.UserByName(account, row.change_user, row, store);
+    std::vector<Json>& list = changes_[edge.changes];
+    if (list.size() < kMaxChanges) {
+      Json entry = Json::object();
+      entry["action"] = change.action;
+      if (!change.event_id.empty()) entry["event_id"] = change.event_id;
+      std::string status = change.action == "DeleteAccessKey" ? "Deleted" : change.status;
+      if (!status.empty()) entry["status"] = status;
+      entry["outcome"] = failures > 0 ? "failure" : "success";
+      entry["time"] = group.first;
+      entry["event"] = k.change_id;
+      list.push_back(std::move(entry));
+    }
+  }
+  if (failures == 0) {
+    uint32_t owner = kNone;
+    bool own_key = change.user.empty() || (pref && p.is_user_or_root && change.user == pref->label);
+    if (own_key) {
+      if (has_principal && p.is_user_or_root) owner = principal;
+    } else {
+      std::string account = pref && !pref->account.empty() ? pref->account
+                                                            : interner_.Text(k.account);
+      owner = UserByName(account, change.user, group, store);
+    }
+    if (owner != kNone) Edge(owner, changed, kOwns, group, 0);
+  }
+}
+
+// The integers of a JSON array of integers written by Write ("[1,2,3]").
+void ParseSamples(std::string_view text, Samples* samples) {
+  int64_t value = 0;
+  bool in_number = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + (c - '0');
+      in_number = true;
+    } else {
+      if (in_number) samples->Add(value);
+      value = 0;
+      in_number = false;
+    }
+  }
+  if (in_number) samples->Add(value);
+}
+
+// Merges the new attrs of an edge (request counters, credential changes) into attrs.
+void MergeAttrs(Aggregator& agg, const Interner& interner, EdgeAgg& edge, Json& attrs) {
+  if (edge.counters != kNone) {
+    const RequestCounters& counters = agg.counters(edge.counters);
+    auto add = [&](const char* name, const std::string& value, int64_t n) {
+      Json& counter = attrs[name];
+      if (!counter.is_object()) counter = Json::object();
+      int64_t before = counter.contains(value) && counter[value].is_number_integer()
+                           ? counter[value].get<int64_t>() : 0;
+      counter[value] = before + n;
+    };
+    // Counters are added in name order (as a std::map of them did): "error_codes", "status".
+    for (const auto& [code, n] : counters.error_codes) add("error_codes", interner.Text(code), n);
+    for (const auto& [status, n] : counters.status) add("status", std::to_string(status), n);
+  }
+  if (edge.changes != kNone) {
+    Json& changes = attrs["changes"];
+    if (!changes.is_array()) changes = Json::array();
+    for (auto& change : agg.changes(edge.changes)) {
+      if (changes.size() >= kMaxChanges) break;
+      changes.push_back(std::move(change));
+    }
+    std::sort(changes.begin(), changes.end(), [](const Json& a, const Json& b) {
+      return a.value("event", int64_t{0}) < b.value("event", int64_t{0});
+    });
+    // The status the key was left in by the last successful change.
+    for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
+      if (it->value("outcome", "") == "success" && it->contains("status")) {
+        attrs["status"] = (*it)["status"];
+        break;
       }
-      if (owner) agg.Edge(*owner, changed, kEdgeOwns, row, row.count, 0);
     }
   }
 }
 
 // Writes the aggregated entities (filling their ids) and relations, merging with stored rows.
-Status Write(store::CaseStore& store, Aggregator& agg, DeriveStats* stats) {
+Status Write(store::CaseStore& store, Aggregator& agg, const Interner& interner,
+             DeriveStats* stats) {
   // Entities with a larger id are new in this call: their relations cannot be stored yet, which
   // spares the lookup of the stored row (all of them on a first derive).
   int64_t known_entities = 0;
@@ -426,12 +790,16 @@ Status Write(store::CaseStore& store, Aggregator& agg, DeriveStats* stats) {
                     "attrs = COALESCE(attrs, excluded.attrs) RETURNING id"));
   for (auto& entity : agg.entities()) {
     upsert_entity.Reset();
-    upsert_entity.Bind(1, entity.kind).Bind(2, entity.key).BindOptional(3, entity.label);
+    upsert_entity.BindStatic(1, entity.kind).BindStatic(2, entity.key);
+    upsert_entity.BindOptionalStatic(3, entity.label);
     upsert_entity.Bind(4, entity.first).Bind(5, entity.last).Bind(6, entity.count);
-    if (entity.attrs.is_null()) {
+    if (entity.account.empty() && entity.type.empty()) {
       upsert_entity.BindNull(7);
     } else {
-      upsert_entity.Bind(7, DumpJson(entity.attrs));
+      Json attrs = Json::object();
+      if (!entity.type.empty()) attrs["type"] = entity.type;
+      if (!entity.account.empty()) attrs["account"] = entity.account;
+      upsert_entity.Bind(7, DumpJson(attrs));
     }
     CAIRN_ASSIGN_OR_RETURN(bool has_row, upsert_entity.Step());
     if (!has_row) return Error::Internal("entity upsert returned no id");
@@ -442,87 +810,75 @@ Status Write(store::CaseStore& store, Aggregator& agg, DeriveStats* stats) {
 
   CAIRN_ASSIGN_OR_RETURN(
       store::Statement find_edge,
-      store.Prepare("SELECT count, errors, sample_events, attrs, first_seen, last_seen FROM relations "
-                    "WHERE src = ?1 AND dst = ?2 AND kind = ?3"));
+      store.Prepare("SELECT id, count, errors, sample_events, attrs, first_seen, last_seen "
+                    "FROM relations WHERE src = ?1 AND dst = ?2 AND kind = ?3"));
   CAIRN_ASSIGN_OR_RETURN(
-      store::Statement upsert_edge,
+      store::Statement insert_edge,
       store.Prepare("INSERT INTO relations(src, dst, kind, first_seen, last_seen, count, errors, "
-                    "sample_events, attrs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                    "ON CONFLICT(src, dst, kind) DO UPDATE SET first_seen = excluded.first_seen, "
-                    "last_seen = excluded.last_seen, count = excluded.count, "
-                    "errors = excluded.errors, sample_events = excluded.sample_events, "
-                    "attrs = excluded.attrs"));
+                    "sample_events, attrs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Statement update_edge,
+      store.Prepare("UPDATE relations SET first_seen = ?2, last_seen = ?3, count = ?4, "
+                    "errors = ?5, sample_events = ?6 WHERE id = ?1"));
+  CAIRN_ASSIGN_OR_RETURN(store::Statement update_attrs,
+                         store.Prepare("UPDATE relations SET attrs = ?2 WHERE id = ?1"));
+  std::string samples, attrs_text;
   for (auto& edge : agg.edges()) {
     int64_t src = agg.entities()[edge.src].id;
     int64_t dst = agg.entities()[edge.dst].id;
-    Json attrs = Json::object();
+    const char* kind = kEdgeKindNames[edge.kind];
+    bool has_new_attrs = edge.counters != kNone || edge.changes != kNone;
     bool exists = false;
     if (src <= known_entities && dst <= known_entities) {
       find_edge.Reset();
-      find_edge.Bind(1, src).Bind(2, dst).Bind(3, edge.kind);
+      find_edge.Bind(1, src).Bind(2, dst).BindStatic(3, kind);
       CAIRN_ASSIGN_OR_RETURN(exists, find_edge.Step());
     }
-    if (exists) {
-      edge.count += find_edge.Int(0);
-      edge.errors += find_edge.Int(1);
-      if (!find_edge.IsNull(2)) {
-        Json old = Json::parse(find_edge.Text(2), nullptr, false);
-        if (old.is_array()) {
-          for (const auto& id : old) {
-            if (id.is_number_integer()) edge.samples.push_back(id.get<int64_t>());
-          }
-        }
+    if (!exists) {
+      samples = edge.samples.ToJson();
+      insert_edge.Reset();
+      insert_edge.Bind(1, src).Bind(2, dst).BindStatic(3, kind).Bind(4, edge.first);
+      insert_edge.Bind(5, edge.last).Bind(6, edge.count).Bind(7, edge.errors);
+      insert_edge.BindStatic(8, samples);
+      if (has_new_attrs) {
+        Json attrs = Json::object();
+        MergeAttrs(agg, interner, edge, attrs);
+        attrs_text = DumpJson(attrs);
+        insert_edge.BindStatic(9, attrs_text);
+      } else {
+        insert_edge.BindNull(9);
       }
-      if (!find_edge.IsNull(3)) {
-        Json old = Json::parse(find_edge.Text(3), nullptr, false);
+      CAIRN_TRY(insert_edge.Run());
+      continue;
+    }
+    // Merge with the stored row.
+    int64_t id = find_edge.Int(0);
+    edge.count += find_edge.Int(1);
+    edge.errors += find_edge.Int(2);
+    if (!find_edge.IsNull(3)) ParseSamples(find_edge.Text(3), &edge.samples);
+    if (!find_edge.IsNull(5)) edge.first = std::min<TimeMs>(edge.first, find_edge.Int(5));
+    if (!find_edge.IsNull(6)) edge.last = std::max<TimeMs>(edge.last, find_edge.Int(6));
+    bool write_attrs = has_new_attrs;
+    if (has_new_attrs) {
+      Json attrs = Json::object();
+      if (!find_edge.IsNull(4)) {
+        Json old = Json::parse(find_edge.Text(4), nullptr, false);
         if (old.is_object()) attrs = std::move(old);
       }
-      if (!find_edge.IsNull(4)) edge.first = std::min<TimeMs>(edge.first, find_edge.Int(4));
-      if (!find_edge.IsNull(5)) edge.last = std::max<TimeMs>(edge.last, find_edge.Int(5));
+      MergeAttrs(agg, interner, edge, attrs);
+      attrs_text = attrs.empty() ? std::string() : DumpJson(attrs);
     }
-    for (const auto& [name, counts] : edge.counters) {
-      Json& counter = attrs[name];
-      if (!counter.is_object()) counter = Json::object();
-      for (const auto& [value, n] : counts) {
-        int64_t before = counter.contains(value) && counter[value].is_number_integer()
-                             ? counter[value].get<int64_t>() : 0;
-        counter[value] = before + n;
-      }
-    }
-    if (!edge.changes.empty()) {
-      Json& changes = attrs["changes"];
-      if (!changes.is_array()) changes = Json::array();
-      for (auto& change : edge.changes) {
-        if (changes.size() >= kMaxChanges) break;
-        changes.push_back(std::move(change));
-      }
-      std::sort(changes.begin(), changes.end(), [](const Json& a, const Json& b) {
-        return a.value("event", int64_t{0}) < b.value("event", int64_t{0});
-      });
-      // The status the key was left in by the last successful change.
-      for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
-        if (it->value("outcome", "") == "success" && it->contains("status")) {
-          attrs["status"] = (*it)["status"];
-          break;
-        }
-      }
-    }
-    std::string samples = "[";
-    for (int64_t id : TrimSamples(std::move(edge.samples))) {
-      if (samples.size() > 1) samples += ',';
-      samples += std::to_string(id);
-    }
-    samples += ']';
     find_edge.Reset();
-    upsert_edge.Reset();
-    upsert_edge.Bind(1, src).Bind(2, dst).Bind(3, edge.kind).Bind(4, edge.first).Bind(5, edge.last);
-    upsert_edge.Bind(6, edge.count).Bind(7, edge.errors).Bind(8, samples);
-    if (attrs.empty()) {
-      upsert_edge.BindNull(9);
-    } else {
-      upsert_edge.Bind(9, DumpJson(attrs));
+    samples = edge.samples.ToJson();
+    update_edge.Reset();
+    update_edge.Bind(1, id).Bind(2, edge.first).Bind(3, edge.last).Bind(4, edge.count);
+    update_edge.Bind(5, edge.errors).BindStatic(6, samples);
+    CAIRN_TRY(update_edge.Run());
+    if (write_attrs) {
+      update_attrs.Reset();
+      update_attrs.Bind(1, id).BindOptionalStatic(2, attrs_text);
+      CAIRN_TRY(update_attrs.Run());
     }
-    CAIRN_TRY(upsert_edge.Run());
   }
   stats->relations += static_cast<int64_t>(agg.edges().size());
   return Ok();
@@ -559,22 +915,29 @@ Status DeriveInTransaction(store::CaseStore& store, DeriveStats* stats) {
   stats->upto = std::max(upto, max_id);
   if (max_id <= upto) return store.SetMeta(kRelationsUptoKey, std::to_string(stats->upto));
 
-  Aggregator agg;
-  std::vector<ScanRow> groups;
-  CAIRN_TRY(GroupEvents(store, upto, max_id, &groups));
+  auto start = Clock::now();
+  Scanner scanner;
+  CAIRN_TRY(scanner.Scan(store, upto, max_id));
+  stats->scan_seconds = SecondsSince(start);
+  stats->groups = static_cast<int64_t>(scanner.groups().size());
+
+  start = Clock::now();
+  Aggregator agg(scanner.interner());
   // Changes are folded after the identities, so that owners resolve to users already seen.
-  std::vector<const ScanRow*> changes;
-  for (const auto& row : groups) {
-    stats->events += row.count;
-    if (row.change_id != 0) {
-      changes.push_back(&row);
-    } else {
-      FoldRow(row, agg, store);
-    }
+  for (const Group& group : scanner.groups()) {
+    stats->events += group.count;
+    if (group.change == kNone) agg.Fold(group, scanner.changes(), store);
   }
-  for (const ScanRow* row : changes) FoldRow(*row, agg, store);
-  CAIRN_TRY(Write(store, agg, stats));
-  return store.SetMeta(kRelationsUptoKey, std::to_string(max_id));
+  for (const Group& group : scanner.groups()) {
+    if (group.change != kNone) agg.Fold(group, scanner.changes(), store);
+  }
+  stats->fold_seconds = SecondsSince(start);
+
+  start = Clock::now();
+  CAIRN_TRY(Write(store, agg, scanner.interner(), stats));
+  CAIRN_TRY(store.SetMeta(kRelationsUptoKey, std::to_string(max_id)));
+  stats->write_seconds = SecondsSince(start);
+  return Ok();
 }
 
 }  // namespace
