@@ -42,6 +42,8 @@ class FieldRegistry {
   // Every builtin id that has been referenced by Intern since construction.
   const std::vector<bool>& referenced() const { return referenced_; }
   void Alias(std::string_view alias, int id) { by_key_[std::string(alias)] = id; }
+  // Every (lower-case name or alias, id) known so far.
+  const std::unordered_map<std::string, int>& Keys() const { return by_key_; }
 
  private:
   std::unordered_map<std::string, int> by_key_;

@@ -343,7 +343,18 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         break;
       }
       case Operator::Kind::kJson: {
-        CAIRN_ASSIGN_OR_RETURN(auto s, MakeJsonStage(op, ctx));
+        // Selective when an aggregate follows (before any logreduce): past it, only fields the
+        // query names can be seen, so json auto need not extract the others.
+        bool selective = false;
+        for (const Operator* later = &op + 1; later < p.ops.data() + p.ops.size(); ++later) {
+          if (later->kind == Operator::Kind::kLogReduce) break;
+          if (later->kind == Operator::Kind::kAggregate || later->kind == Operator::Kind::kCountFrequent ||
+              later->kind == Operator::Kind::kTop) {
+            selective = true;
+            break;
+          }
+        }
+        CAIRN_ASSIGN_OR_RETURN(auto s, MakeJsonStage(op, ctx, selective));
         add(std::move(s));
         if (op.json_auto) json_auto_seen = true;
         for (size_t k = 0; k < op.keys.size(); ++k) {

@@ -12,6 +12,7 @@
 
 #include "engine/common/strings.h"
 #include "engine/geo/geo_db.h"
+#include "engine/query/json_scan_internal.h"
 #include "engine/query/parser.h"
 #include "engine/query/stages_internal.h"
 
@@ -443,18 +444,26 @@ bool JsonPath(const Json& root, std::string_view path, Json* out) {
 
 class JsonStage final : public StreamingStage {
  public:
-  JsonStage(const Operator& op, ExecContext& ctx, int input, std::vector<int> key_ids)
-      : op_(op), ctx_(ctx), input_(input), key_ids_(std::move(key_ids)) {
+  JsonStage(const Operator& op, ExecContext& ctx, int input, std::vector<int> key_ids, bool selective)
+      : op_(op), ctx_(ctx), input_(input), key_ids_(std::move(key_ids)), selective_(selective) {
     created_ = key_ids_;
     key_set_.insert(key_ids_.begin(), key_ids_.end());
     if (op_.json_auto) {
       for (const auto& k : op_.keys) key_lower_.push_back(ToLower(k));
+    } else if (!op_.keys.empty() &&
+               std::all_of(op_.keys.begin(), op_.keys.end(), [](const std::string& k) { return JsonPathScanner::Supports(k); })) {
+      path_scan_ = std::make_unique<JsonPathScanner>(op_.keys);
     }
   }
   bool OrderInsensitive() const override { return true; }
 
   Status Push(Record& r) override {
     const Value& v = r.Get(input_);
+    if (v.is_string() && (path_scan_ || op_.json_auto)) {
+      Fast fast = FastPush(r, v.str());
+      if (fast == Fast::kPush) return next_->Push(r);
+      if (fast == Fast::kDrop) return Ok();
+    }
     Json doc;
     bool ok = !v.is_null() && LocateJson(v.is_string() ? std::string_view(v.str()) : std::string_view(), &doc);
     if (!op_.json_auto) {
@@ -501,13 +510,106 @@ class JsonStage final : public StreamingStage {
   }
 
  private:
+  // The value the reference tree gives for a span.
+  static Value SpanValue(const JsonSpan& span) {
+    switch (span.kind) {
+      case JsonKind::kNull: return Value::Null();
+      case JsonKind::kObject:
+      case JsonKind::kArray: {
+        Json j;
+        if (!ParseJson(span.text, &j)) return Value::Null();  // cannot happen: the scanner validated it
+        return JsonToValue(j);
+      }
+      default: return Value::String(JsonScalarText(span));
+    }
+  }
+
+  enum class Fast { kFallback, kPush, kDrop };
+
+  // The selective scanners (json_scan_internal.h): kPush or kDrop when they handled the record
+  // exactly as the reference path would; kFallback to leave it to the reference path.
+  Fast FastPush(Record& r, std::string_view text) {
+    std::string_view t = Trim(text);
+    if (t.empty() || t.front() != '{') return Fast::kFallback;
+    if (path_scan_) {
+      if (!path_scan_->Scan(t, &spans_, &found_)) return Fast::kFallback;
+      bool all = std::all_of(found_.begin(), found_.end(), [](bool b) { return b; });
+      if (!all && !op_.nodrop) return Fast::kDrop;
+      for (size_t k = 0; k < key_ids_.size(); ++k) {
+        r.Set(key_ids_[k], found_[k] ? SpanValue(spans_[k]) : Value());
+      }
+      return Fast::kPush;
+    }
+    // json auto: only when every field the rest of the pipeline can see is known by name.
+    if (!selective_ && !op_.refonly) return Fast::kFallback;
+    if (!auto_scan_) BuildAutoScanner();
+    // Leaves are replayed only once the whole text has validated: on failure the reference path
+    // decides, and it may locate a different JSON value in the text.
+    events_.clear();
+    bool ok = auto_scan_->Scan(
+        t, [&](size_t i, const JsonSpan& span) { events_.push_back({static_cast<int64_t>(i), span}); },
+        [&](int64_t n) { events_.push_back({-n, JsonSpan{}}); });
+    if (!ok) return Fast::kFallback;
+    for (int id : key_ids_) r.Set(id, Value::Null());
+    size_t auto_count = 0;
+    for (const auto& [i, span] : events_) {
+      if (i < 0) {
+        auto_count = std::min<size_t>(100, auto_count + static_cast<size_t>(-i));
+        continue;
+      }
+      const Interest& in = interest_[static_cast<size_t>(i)];
+      Value value = SpanValue(span);
+      for (size_t k : in.keys) r.Set(key_ids_[k], value);
+      if (!in.keys.empty() || op_.refonly) continue;
+      if (auto_count >= 100) continue;
+      ++auto_count;
+      if (in.field >= 0) r.Set(in.field, std::move(value));
+    }
+    return Fast::kPush;
+  }
+
+  // The paths worth reading: the referenced keys, and (unless refonly) every user field name the
+  // query mentions, since a flattened leaf of that name would land in it.
+  void BuildAutoScanner() {
+    std::vector<std::string> paths;
+    std::unordered_map<std::string, size_t> index;
+    auto slot = [&](const std::string& path) {
+      auto [it, fresh] = index.emplace(path, paths.size());
+      if (fresh) {
+        paths.push_back(path);
+        interest_.push_back({});
+      }
+      return it->second;
+    };
+    for (size_t k = 0; k < key_lower_.size(); ++k) interest_[slot(key_lower_[k])].keys.push_back(k);
+    if (!op_.refonly) {
+      for (const auto& [key, id] : ctx_.fields.Keys()) {
+        if (static_cast<size_t>(id) < ctx_.fields.builtin_count()) continue;
+        interest_[slot(key)].field = id;
+      }
+    }
+    auto_scan_ = std::make_unique<JsonAutoScanner>(op_.maxdepth, op_.extract_arrays, paths);
+  }
+
+  struct Interest {
+    std::vector<size_t> keys;  // referenced keys with this path
+    int field = -1;            // the user field of this name, if the query has one
+  };
+
   Operator op_;
   ExecContext& ctx_;
   int input_;
   std::vector<int> key_ids_;
+  bool selective_;
   std::unordered_set<int> key_set_;
   std::vector<std::string> key_lower_;
   std::vector<FlatField> flat_;
+  std::unique_ptr<JsonPathScanner> path_scan_;
+  std::unique_ptr<JsonAutoScanner> auto_scan_;
+  std::vector<Interest> interest_;
+  std::vector<std::pair<int64_t, JsonSpan>> events_;  // (interest index | -(other leaves), span)
+  std::vector<JsonSpan> spans_;
+  std::vector<bool> found_;
 };
 
 // ---- where -------------------------------------------------------------------------------
@@ -807,7 +909,7 @@ Result<std::unique_ptr<Stage>> MakeRegexStage(const Operator& op, ExecContext& c
       new RegexStage(input, std::move(outs), std::move(numbers), std::move(re), op.nodrop, op.multi));
 }
 
-Result<std::unique_ptr<Stage>> MakeJsonStage(const Operator& op, ExecContext& ctx) {
+Result<std::unique_ptr<Stage>> MakeJsonStage(const Operator& op, ExecContext& ctx, bool selective) {
   int input = ctx.fields.Intern(op.input_field.empty() ? "_raw" : op.input_field);
   std::vector<int> ids;
   for (size_t k = 0; k < op.keys.size(); ++k) {
@@ -816,7 +918,7 @@ Result<std::unique_ptr<Stage>> MakeJsonStage(const Operator& op, ExecContext& ct
     ctx.fields.SetDisplay(id, name);
     ids.push_back(id);
   }
-  return std::unique_ptr<Stage>(new JsonStage(op, ctx, input, std::move(ids)));
+  return std::unique_ptr<Stage>(new JsonStage(op, ctx, input, std::move(ids), selective));
 }
 
 std::unique_ptr<Stage> MakeWhereStage(Operator op, ExecContext& ctx) {

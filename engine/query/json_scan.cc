@@ -1,0 +1,568 @@
+// Selective JSON scanners for the json operator; see json_scan_internal.h.
+//
+// Validation follows RFC 8259 as strictly as the reference parser (nlohmann::json): UTF-8 by the
+// ranges of Unicode table 3-7, no raw control characters in strings, escapes including paired
+// surrogates, the number grammar with finite floats only, literals, nothing after the value.
+#include "engine/query/json_scan_internal.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace cairn::query {
+
+namespace {
+
+constexpr int kMaxNesting = 256;
+
+bool IsWs(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void AppendUtf8(std::string* out, uint32_t cp) {
+  if (cp < 0x80) {
+    *out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *out += static_cast<char>(0xC0 | (cp >> 6));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *out += static_cast<char>(0xE0 | (cp >> 12));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *out += static_cast<char>(0xF0 | (cp >> 18));
+    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// A validating cursor over the text. Every method leaves `p` after what it read and returns
+// false on anything the reference parser would reject (or that we do not handle exactly).
+struct Cursor {
+  const char* p;
+  const char* end;
+
+  void Ws() {
+    while (p < end && IsWs(*p)) ++p;
+  }
+  bool Peek(char c) const { return p < end && *p == c; }
+
+  // One UTF-8 sequence starting with a byte >= 0x80.
+  bool Utf8() {
+    auto u = [&](const char* q) { return static_cast<unsigned char>(*q); };
+    unsigned char c = u(p);
+    auto cont = [&](int k, unsigned char lo, unsigned char hi) {
+      if (end - p <= k) return false;
+      unsigned char b = u(p + k);
+      return b >= lo && b <= hi;
+    };
+    if (c < 0xC2) return false;
+    if (c < 0xE0) {
+      if (!cont(1, 0x80, 0xBF)) return false;
+      p += 2;
+      return true;
+    }
+    if (c < 0xF0) {
+      unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+      if (!cont(1, lo, hi) || !cont(2, 0x80, 0xBF)) return false;
+      p += 3;
+      return true;
+    }
+    if (c < 0xF5) {
+      unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+      if (!cont(1, lo, hi) || !cont(2, 0x80, 0xBF) || !cont(3, 0x80, 0xBF)) return false;
+      p += 4;
+      return true;
+    }
+    return false;
+  }
+
+  bool Hex4(uint32_t* cp) {
+    if (end - p < 4) return false;
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) {
+      int d = HexDigit(p[k]);
+      if (d < 0) return false;
+      v = v * 16 + static_cast<uint32_t>(d);
+    }
+    p += 4;
+    *cp = v;
+    return true;
+  }
+
+  // A string at '"'. When `out` is given, the unescaped text is appended to it.
+  bool String(std::string* out) {
+    ++p;
+    const char* run = p;
+    while (p < end) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c == '"') {
+        if (out) out->append(run, static_cast<size_t>(p - run));
+        ++p;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c >= 0x80) {
+        if (!Utf8()) return false;
+        continue;
+      }
+      if (c != '\\') {
+        ++p;
+        continue;
+      }
+      if (out) out->append(run, static_cast<size_t>(p - run));
+      ++p;
+      if (p >= end) return false;
+      char e = *p++;
+      char simple = 0;
+      switch (e) {
+        case '"': simple = '"'; break;
+        case '\\': simple = '\\'; break;
+        case '/': simple = '/'; break;
+        case 'b': simple = '\b'; break;
+        case 'f': simple = '\f'; break;
+        case 'n': simple = '\n'; break;
+        case 'r': simple = '\r'; break;
+        case 't': simple = '\t'; break;
+        case 'u': {
+          uint32_t cp = 0;
+          if (!Hex4(&cp)) return false;
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a low surrogate first
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t lo = 0;
+            if (end - p < 2 || p[0] != '\\' || p[1] != 'u') return false;
+            p += 2;
+            if (!Hex4(&lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          }
+          if (out) AppendUtf8(out, cp);
+          break;
+        }
+        default: return false;
+      }
+      if (simple && out) *out += simple;
+      run = p;
+    }
+    return false;
+  }
+
+  bool Number() {
+    const char* start = p;
+    if (Peek('-')) ++p;
+    if (p >= end) return false;
+    if (*p == '0') {
+      ++p;
+    } else if (*p >= '1' && *p <= '9') {
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+    } else {
+      return false;
+    }
+    size_t int_digits = static_cast<size_t>(p - start) - (*start == '-' ? 1 : 0);
+    bool is_float = false;
+    if (Peek('.')) {
+      ++p;
+      if (p >= end || *p < '0' || *p > '9') return false;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+      is_float = true;
+    }
+    if (Peek('e') || Peek('E')) {
+      ++p;
+      if (Peek('+') || Peek('-')) ++p;
+      if (p >= end || *p < '0' || *p > '9') return false;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+      is_float = true;
+    }
+    if (!is_float) return int_digits < 19;  // longer integers: let the reference parser decide
+    std::string token(start, static_cast<size_t>(p - start));
+    return std::isfinite(std::strtod(token.c_str(), nullptr));
+  }
+
+  bool Literal(const char* word) {
+    size_t n = std::strlen(word);
+    if (static_cast<size_t>(end - p) < n || std::memcmp(p, word, n) != 0) return false;
+    p += n;
+    return true;
+  }
+
+  // Any value; `depth` counts the containers around it.
+  bool Skip(int depth) {
+    if (p >= end) return false;
+    switch (*p) {
+      case '"': return String(nullptr);
+      case 't': return Literal("true");
+      case 'f': return Literal("false");
+      case 'n': return Literal("null");
+      case '{':
+      case '[': {
+        if (depth >= kMaxNesting) return false;
+        char close = *p == '{' ? '}' : ']';
+        bool object = *p == '{';
+        ++p;
+        Ws();
+        if (Peek(close)) {
+          ++p;
+          return true;
+        }
+        while (true) {
+          Ws();
+          if (object) {
+            if (!Peek('"') || !String(nullptr)) return false;
+            Ws();
+            if (!Peek(':')) return false;
+            ++p;
+            Ws();
+          }
+          if (!Skip(depth + 1)) return false;
+          Ws();
+          if (Peek(',')) {
+            ++p;
+            continue;
+          }
+          if (Peek(close)) {
+            ++p;
+            return true;
+          }
+          return false;
+        }
+      }
+      default: return Number();
+    }
+  }
+
+  // A value as a span.
+  bool Value(int depth, JsonSpan* span) {
+    const char* start = p;
+    if (p >= end) return false;
+    switch (*p) {
+      case '"': span->kind = JsonKind::kString; break;
+      case 't': span->kind = JsonKind::kTrue; break;
+      case 'f': span->kind = JsonKind::kFalse; break;
+      case 'n': span->kind = JsonKind::kNull; break;
+      case '{': span->kind = JsonKind::kObject; break;
+      case '[': span->kind = JsonKind::kArray; break;
+      default: span->kind = JsonKind::kNumber; break;
+    }
+    if (!Skip(depth)) return false;
+    span->text = std::string_view(start, static_cast<size_t>(p - start));
+    return true;
+  }
+};
+
+void AppendPathKey(std::string* path, std::string_view key) {
+  for (char c : key) {
+    if (c == ' ') c = '_';
+    else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    *path += c;
+  }
+}
+
+}  // namespace
+
+std::string JsonScalarText(const JsonSpan& span) {
+  switch (span.kind) {
+    case JsonKind::kTrue: return "true";
+    case JsonKind::kFalse: return "false";
+    case JsonKind::kNumber:
+      if (span.text == "-0") return "0";
+      return std::string(span.text);
+    case JsonKind::kString: {
+      Cursor c{span.text.data(), span.text.data() + span.text.size()};
+      std::string out;
+      c.String(&out);
+      return out;
+    }
+    default: return std::string();
+  }
+}
+
+// ---- json auto ---------------------------------------------------------------------------
+
+JsonAutoScanner::JsonAutoScanner(int maxdepth, bool extract_arrays, const std::vector<std::string>& interest)
+    : maxdepth_(maxdepth), extract_arrays_(extract_arrays) {
+  for (size_t i = 0; i < interest.size(); ++i) {
+    const std::string& path = interest[i];
+    interest_.emplace(path, i);
+    for (size_t k = 1; k < path.size(); ++k) {
+      if (path[k] == '.' || path[k] == '[') prefixes_[path.substr(0, k)] = true;
+    }
+  }
+}
+
+struct JsonAutoScanner::Walker {
+  JsonAutoScanner& s;
+  Cursor c;
+  const std::function<void(size_t, const JsonSpan&)>& leaf;
+  const std::function<void(int64_t)>& others;
+  std::string path;  // lower-case flattened path of the value being read
+  std::string key;
+  int64_t pending = 0;
+
+  void Flush() {
+    if (pending > 0) others(pending);
+    pending = 0;
+  }
+  void Leaf(const JsonSpan& span, bool counting) {
+    if (!counting) {
+      auto it = s.interest_.find(path);
+      if (it != s.interest_.end()) {
+        Flush();
+        leaf(it->second, span);
+        return;
+      }
+    }
+    ++pending;
+  }
+  bool Leads() const { return s.prefixes_.count(path) > 0; }
+
+  // The members of an object at '{', flattened at `depth` (members of the root are at 1).
+  bool Object(int depth, bool counting) {
+    if (depth > kMaxNesting) return false;
+    ++c.p;
+    c.Ws();
+    if (c.Peek('}')) {
+      ++c.p;
+      return true;
+    }
+    size_t base = path.size();
+    while (true) {
+      c.Ws();
+      if (!c.Peek('"')) return false;
+      key.clear();
+      if (!c.String(counting ? nullptr : &key)) return false;
+      c.Ws();
+      if (!c.Peek(':')) return false;
+      ++c.p;
+      c.Ws();
+      if (!counting) {
+        path.resize(base);
+        if (base > 0) path += '.';
+        AppendPathKey(&path, key);
+      }
+      if (!Member(depth, counting)) return false;
+      c.Ws();
+      if (c.Peek(',')) {
+        ++c.p;
+        continue;
+      }
+      if (c.Peek('}')) {
+        ++c.p;
+        break;
+      }
+      return false;
+    }
+    if (!counting) path.resize(base);
+    return true;
+  }
+
+  bool Member(int depth, bool counting) {
+    if (c.p >= c.end) return false;
+    bool at_max = s.maxdepth_ != 0 && depth >= s.maxdepth_;
+    if (*c.p == '{' && !at_max) {
+      const char* start = c.p;
+      Cursor peek{c.p + 1, c.end};
+      peek.Ws();
+      if (peek.Peek('}')) {  // an empty object is a leaf of its own
+        c.p = peek.p + 1;
+        Leaf({JsonKind::kObject, std::string_view(start, static_cast<size_t>(c.p - start))}, counting);
+        return true;
+      }
+      return Object(depth + 1, counting || !Leads());
+    }
+    if (*c.p == '[' && !at_max) return Array(depth, counting);
+    JsonSpan span;
+    if (!c.Value(depth, &span)) return false;
+    Leaf(span, counting);
+    return true;
+  }
+
+  bool Array(int depth, bool counting) {
+    const char* start = c.p;
+    // First pass: validate, and learn whether it is empty or holds only scalars.
+    bool empty = true, scalars = true;
+    {
+      ++c.p;
+      c.Ws();
+      if (c.Peek(']')) {
+        ++c.p;
+      } else {
+        while (true) {
+          c.Ws();
+          if (c.Peek('{') || c.Peek('[')) scalars = false;
+          if (!c.Skip(depth + 1)) return false;
+          empty = false;
+          c.Ws();
+          if (c.Peek(',')) {
+            ++c.p;
+            continue;
+          }
+          if (c.Peek(']')) {
+            ++c.p;
+            break;
+          }
+          return false;
+        }
+      }
+    }
+    if (empty || (scalars && !s.extract_arrays_)) {
+      Leaf({JsonKind::kArray, std::string_view(start, static_cast<size_t>(c.p - start))}, counting);
+      return true;
+    }
+    const char* after = c.p;
+    bool descend = !counting && Leads();
+    // Second pass: one leaf per element, objects flattened further while within maxdepth.
+    c.p = start + 1;
+    size_t base = path.size();
+    for (size_t i = 0;; ++i) {
+      c.Ws();
+      if (c.Peek(']')) break;
+      if (descend) {
+        path.resize(base);
+        path += '[';
+        path += std::to_string(i);
+        path += ']';
+      }
+      bool object = c.Peek('{');
+      if (object && (s.maxdepth_ == 0 || depth + 1 < s.maxdepth_)) {
+        if (!Object(depth + 1, !descend || !Leads())) return false;
+      } else {
+        JsonSpan span;
+        if (!c.Value(depth + 1, &span)) return false;
+        Leaf(span, !descend);
+      }
+      c.Ws();
+      if (c.Peek(',')) ++c.p;
+    }
+    if (descend) path.resize(base);
+    c.p = after;
+    return true;
+  }
+};
+
+bool JsonAutoScanner::Scan(std::string_view text, const std::function<void(size_t, const JsonSpan&)>& leaf,
+                           const std::function<void(int64_t)>& others) {
+  Walker w{*this, Cursor{text.data(), text.data() + text.size()}, leaf, others, {}, {}, 0};
+  w.c.Ws();
+  if (!w.c.Peek('{')) return false;
+  if (!w.Object(1, false)) return false;
+  w.c.Ws();
+  if (w.c.p != w.c.end) return false;
+  w.Flush();
+  return true;
+}
+
+// ---- json with plain keys ----------------------------------------------------------------
+
+bool JsonPathScanner::Supports(std::string_view key) {
+  if (key.empty() || key.front() == '.' || key.back() == '.') return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (c == '[' || c == ']' || c == '\'' || c == '"' || c == '$' || c == '*') return false;
+    if (c == '.' && i + 1 < key.size() && key[i + 1] == '.') return false;
+  }
+  return true;
+}
+
+JsonPathScanner::JsonPathScanner(const std::vector<std::string>& keys) : key_count_(keys.size()) {
+  nodes_.emplace_back();
+  for (size_t k = 0; k < keys.size(); ++k) {
+    size_t node = 0;
+    std::string_view rest = keys[k];
+    while (true) {
+      size_t dot = rest.find('.');
+      std::string part(rest.substr(0, dot));
+      auto it = nodes_[node].children.find(part);
+      size_t next;
+      if (it == nodes_[node].children.end()) {
+        next = nodes_.size();
+        nodes_[node].children.emplace(part, next);
+        nodes_.emplace_back();
+      } else {
+        next = it->second;
+      }
+      node = next;
+      if (dot == std::string_view::npos) break;
+      rest = rest.substr(dot + 1);
+    }
+    nodes_[node].keys.push_back(k);
+  }
+}
+
+struct JsonPathScanner::Walker {
+  JsonPathScanner& s;
+  Cursor c;
+  std::vector<JsonSpan>* spans;
+  std::vector<bool>* found;
+  std::vector<bool> seen;
+  std::string key;
+
+  bool Object(size_t node, int depth) {
+    if (depth > kMaxNesting) return false;
+    ++c.p;
+    c.Ws();
+    if (c.Peek('}')) {
+      ++c.p;
+      return true;
+    }
+    while (true) {
+      c.Ws();
+      if (!c.Peek('"')) return false;
+      key.clear();
+      if (!c.String(&key)) return false;
+      c.Ws();
+      if (!c.Peek(':')) return false;
+      ++c.p;
+      c.Ws();
+      const Node& n = s.nodes_[node];
+      auto it = n.children.find(key);
+      if (it != n.children.end() && !seen[it->second]) {
+        size_t child = it->second;
+        seen[child] = true;  // the first member of a name is the one a path follows
+        const char* start = c.p;
+        JsonSpan span;
+        if (!s.nodes_[child].children.empty() && c.Peek('{')) {
+          span.kind = JsonKind::kObject;
+          if (!Object(child, depth + 1)) return false;
+        } else if (!c.Value(depth, &span)) {
+          return false;
+        }
+        span.text = std::string_view(start, static_cast<size_t>(c.p - start));
+        for (size_t k : s.nodes_[child].keys) {
+          (*spans)[k] = span;
+          (*found)[k] = true;
+        }
+      } else if (!c.Skip(depth)) {
+        return false;
+      }
+      c.Ws();
+      if (c.Peek(',')) {
+        ++c.p;
+        continue;
+      }
+      if (c.Peek('}')) {
+        ++c.p;
+        return true;
+      }
+      return false;
+    }
+  }
+};
+
+bool JsonPathScanner::Scan(std::string_view text, std::vector<JsonSpan>* spans, std::vector<bool>* found) {
+  spans->assign(key_count_, JsonSpan{});
+  found->assign(key_count_, false);
+  Walker w{*this, Cursor{text.data(), text.data() + text.size()}, spans, found,
+           std::vector<bool>(nodes_.size(), false), {}};
+  w.c.Ws();
+  if (!w.c.Peek('{')) return false;
+  if (!w.Object(0, 1)) return false;
+  w.c.Ws();
+  return w.c.p == w.c.end;
+}
+
+}  // namespace cairn::query
