@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "engine/graph/relations.h"
+#include "engine/store/case_store.h"
 
 namespace cairn::graph {
 
@@ -30,5 +31,15 @@ std::optional<PrincipalRef> ClassifyPrincipal(std::string_view source_type,
                                               std::string_view actor_type,
                                               std::string_view actor_name,
                                               std::string_view account);
+
+// How DeriveRelations splits its scan of the new events (tests force the parallel path on small
+// cases with it). A range of at least parallel_scan_min events is split among scan_threads
+// threads (0: the hardware's, at most 4), each reading through a connection of its own; cases in
+// memory are always scanned on one.
+struct DeriveTuning {
+  int64_t parallel_scan_min = 200000;
+  unsigned scan_threads = 0;
+};
+Status DeriveRelations(store::CaseStore& store, DeriveStats* stats, const DeriveTuning& tuning);
 
 }  // namespace cairn::graph

@@ -5,9 +5,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -148,16 +151,14 @@ class Interner {
 class ColumnInterner {
  public:
   uint32_t Intern(Interner& interner, std::string_view text) {
-    if (text.size() == last_.size() && std::memcmp(text.data(), last_.data(), text.size()) == 0) {
-      return last_id_;
+    const std::string& last = interner.Text(last_id_);
+    if (text.size() != last.size() || std::memcmp(text.data(), last.data(), text.size()) != 0) {
+      last_id_ = interner.Intern(text);
     }
-    last_.assign(text);
-    last_id_ = interner.Intern(text);
     return last_id_;
   }
 
  private:
-  std::string last_;
   uint32_t last_id_ = 0;
 };
 
@@ -202,14 +203,15 @@ struct Group {
 // The scan reads the typed columns of the new events in id order; grouping happens in a hash
 // table on interned column ids. (A SQL GROUP BY over these columns sorts every row through
 // SQLite's sorter and measured 3-6x slower than this scan plus hashing: see docs/graph.md.)
+// The details of a credential change are read for those events only (a second statement).
 constexpr const char* kScanSql =
     "SELECT source_type, actor_arn, actor_type, actor_name, access_key, source_ip, bucket, "
-    "user_agent, account, host, source_id, action, status, error_code, resource, target_user, "
-    "event_id, outcome, ts, id FROM events WHERE id > ?1 AND id <= ?2";
+    "user_agent, account, host, source_id, action, status, error_code, outcome, ts, id "
+    "FROM events WHERE id > ?1 AND id <= ?2";
 enum ScanCol {
   kColSourceType, kColActorArn, kColActorType, kColActorName, kColAccessKey, kColSourceIp,
   kColBucket, kColUserAgent, kColAccount, kColHost, kColSourceId, kColAction, kColStatus,
-  kColErrorCode, kColResource, kColTargetUser, kColEventId, kColOutcome, kColTs, kColId,
+  kColErrorCode, kColOutcome, kColTs, kColId,
 };
 
 bool IsKeyChange(std::string_view action) {
@@ -219,7 +221,11 @@ bool IsKeyChange(std::string_view action) {
 // Streams events into groups of equal identity, in the order each group is first seen.
 class Scanner {
  public:
+  // Groups the events with upto < id <= max_id.
   Status Scan(store::CaseStore& store, int64_t upto, int64_t max_id);
+  // Folds in the groups of a scan of later events: equal groups merge, new ones follow in the
+  // order they were first seen, as if one scan had read both ranges.
+  void Merge(const Scanner& later);
 
   const Interner& interner() const { return interner_; }
   const std::vector<Group>& groups() const { return groups_; }
@@ -247,6 +253,9 @@ Status Scanner::Scan(store::CaseStore& store, int64_t upto, int64_t max_id) {
   }
   CAIRN_ASSIGN_OR_RETURN(store::Statement scan, store.Prepare(kScanSql));
   scan.Bind(1, upto).Bind(2, max_id);
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Statement change_of,
+      store.Prepare("SELECT resource, target_user, event_id FROM events WHERE id = ?1"));
   ColumnInterner source_type_col, actor_arn_col, actor_type_col, actor_name_col, access_key_col,
       source_ip_col, bucket_col, user_agent_col, account_col, host_col, error_col;
   while (true) {
@@ -273,7 +282,6 @@ Status Scanner::Scan(store::CaseStore& store, int64_t upto, int64_t max_id) {
       key.host = host_col.Intern(interner_, host);
     }
     std::string_view action = scan.Text(kColAction);
-    bool change = IsKeyChange(action) && !scan.Text(kColResource).empty();
     key.login = action == "ConsoleLogin" ? 1 : 0;
     if (!bucket.empty()) {
       key.status = scan.IsNull(kColStatus) ? 0 : scan.Int(kColStatus);
@@ -281,6 +289,13 @@ Status Scanner::Scan(store::CaseStore& store, int64_t upto, int64_t max_id) {
     }
     int64_t id = scan.Int(kColId);
     TimeMs ts = scan.Int(kColTs);
+    bool change = false;
+    if (IsKeyChange(action)) {
+      change_of.Reset();
+      change_of.Bind(1, id);
+      CAIRN_ASSIGN_OR_RETURN(bool found, change_of.Step());
+      change = found && !change_of.Text(0).empty();
+    }
     if (change) key.change_id = id;  // a change is a group of its own
 
     bool inserted = false;
@@ -294,9 +309,9 @@ Status Scanner::Scan(store::CaseStore& store, int64_t upto, int64_t max_id) {
         group.change = static_cast<uint32_t>(changes_.size());
         ChangeInfo info;
         info.action = std::string(action);
-        info.key = std::string(scan.Text(kColResource));
-        info.user = std::string(scan.Text(kColTargetUser));
-        info.event_id = std::string(scan.Text(kColEventId));
+        info.key = std::string(change_of.Text(0));
+        info.user = std::string(change_of.Text(1));
+        info.event_id = std::string(change_of.Text(2));
         changes_.push_back(std::move(info));
       }
       groups_.push_back(std::move(group));
@@ -326,6 +341,90 @@ Status Scanner::Scan(store::CaseStore& store, int64_t upto, int64_t max_id) {
     if (has_row && status_of.ColumnType(0) == store::Statement::Type::kText) {
       info.status = std::string(status_of.Text(0));
     }
+  }
+  return Ok();
+}
+
+void Scanner::Merge(const Scanner& later) {
+  std::vector<uint32_t> ids(later.interner_.size(), kNone);
+  auto map = [&](uint32_t& id) {
+    if (ids[id] == kNone) ids[id] = interner_.Intern(later.interner_.Text(id));
+    id = ids[id];
+  };
+  for (const Group& group : later.groups_) {
+    GroupKey key = group.key;
+    for (uint32_t* id : {&key.source_type, &key.actor_arn, &key.actor_type, &key.actor_name,
+                         &key.access_key, &key.source_ip, &key.bucket, &key.user_agent,
+                         &key.account, &key.host, &key.bucket_error}) {
+      map(*id);
+    }
+    bool inserted = false;
+    uint32_t index = index_.FindOrInsert(key, static_cast<uint32_t>(groups_.size()), &inserted);
+    if (inserted) {
+      Group copy = group;
+      copy.key = key;
+      if (group.change != kNone) {
+        copy.change = static_cast<uint32_t>(changes_.size());
+        changes_.push_back(later.changes_[group.change]);
+      }
+      groups_.push_back(copy);
+      continue;
+    }
+    Group& into = groups_[index];
+    into.count += group.count;
+    into.failures += group.failures;
+    into.first = std::min(into.first, group.first);
+    into.last = std::max(into.last, group.last);
+    into.min_id = std::min(into.min_id, group.min_id);
+    into.max_id = std::max(into.max_id, group.max_id);
+  }
+}
+
+constexpr unsigned kMaxScanThreads = 4;
+
+// Groups the events upto < id <= max_id into *scanner. Large ranges are split among threads
+// (DeriveTuning), each reading through a read-only connection of its own; the partial scans merge
+// into the same groups, in the same order, as one scan.
+Status ScanEvents(store::CaseStore& store, int64_t upto, int64_t max_id,
+                  const DeriveTuning& tuning, Scanner* scanner) {
+  unsigned parts = tuning.scan_threads != 0
+                       ? tuning.scan_threads
+                       : std::min(std::max(std::thread::hardware_concurrency(), 1u),
+                                  kMaxScanThreads);
+  int64_t span = max_id - upto;
+  bool file_backed = !store.path().empty() && store.path() != ":memory:";
+  if (parts < 2 || span < tuning.parallel_scan_min || span < parts || !file_backed) {
+    return scanner->Scan(store, upto, max_id);
+  }
+  // The other connections read the last committed state, which holds every event: callers derive
+  // outside a transaction, and this one has written nothing to the events table.
+  std::vector<std::unique_ptr<store::CaseStore>> readers;
+  for (unsigned part = 1; part < parts; ++part) {
+    auto reader = store::CaseStore::Open(store.path(), store::CaseStore::Mode::kReadOnly);
+    if (!reader.ok()) break;  // then fewer threads
+    readers.push_back(std::move(reader).value());
+  }
+  parts = static_cast<unsigned>(readers.size()) + 1;
+  if (parts < 2) return scanner->Scan(store, upto, max_id);
+  auto bound = [&](unsigned part) { return upto + span * part / parts; };
+  std::vector<Scanner> later(parts - 1);
+  std::vector<Status> statuses(parts - 1);
+  std::vector<std::thread> threads;
+  for (unsigned part = 1; part < parts; ++part) {
+    threads.emplace_back([&, part] {
+      try {
+        statuses[part - 1] = later[part - 1].Scan(*readers[part - 1], bound(part), bound(part + 1));
+      } catch (const std::exception& e) {
+        statuses[part - 1] = Error::Internal(std::string("scanning events: ") + e.what());
+      }
+    });
+  }
+  Status first = scanner->Scan(store, upto, bound(1));
+  for (auto& thread : threads) thread.join();
+  CAIRN_TRY(std::move(first));
+  for (unsigned part = 1; part < parts; ++part) {
+    CAIRN_TRY(std::move(statuses[part - 1]));
+    scanner->Merge(later[part - 1]);
   }
   return Ok();
 }
@@ -769,6 +868,120 @@ void MergeAttrs(Aggregator& agg, const Interner& interner, EdgeAgg& edge, Json& 
   }
 }
 
+// Inserts rows into a table many rows per statement (rows keep their order, so ids are the same
+// as one by one). "OR IGNORE" spares SQLite a statement journal: a plain INSERT may abort on a
+// unique index after writing the table row, so it journals every page it touches (a 4 KB copy per
+// page, most of the cost of an insert). Callers insert only rows that are not stored; Flush
+// checks that every row went in.
+class BatchInserter {
+ public:
+  // columns: "entities(kind, key, ...)" and how many there are.
+  BatchInserter(store::CaseStore& store, std::string table_columns, int columns)
+      : store_(store), table_columns_(std::move(table_columns)), columns_(columns) {}
+
+  BatchInserter& Int(int64_t value) {
+    cells_.emplace_back().value = value;
+    return *this;
+  }
+  BatchInserter& Text(std::string text) {
+    Cell& cell = cells_.emplace_back();
+    cell.is_text = true;
+    cell.text = std::move(text);
+    return *this;
+  }
+  BatchInserter& OptionalText(std::string text) {  // NULL when empty
+    return text.empty() ? Null() : Text(std::move(text));
+  }
+  BatchInserter& Null() {
+    cells_.emplace_back().is_null = true;
+    return *this;
+  }
+  // Ends a row; full batches are written.
+  Status EndRow() {
+    CAIRN_DCHECK(cells_.size() % static_cast<size_t>(columns_) == 0);  // one cell per column
+    if (Rows() == kRowsPerStatement) return Flush();
+    return Ok();
+  }
+
+  Status Flush() {
+    size_t rows = Rows();
+    if (rows == 0) return Ok();
+    store::Statement* statement = nullptr;
+    std::optional<store::Statement> partial;
+    if (rows == kRowsPerStatement) {
+      if (!full_) {
+        CAIRN_ASSIGN_OR_RETURN(store::Statement prepared, store_.Prepare(Sql(rows)));
+        full_ = std::move(prepared);
+      }
+      statement = &*full_;
+    } else {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement prepared, store_.Prepare(Sql(rows)));
+      partial = std::move(prepared);
+      statement = &*partial;
+    }
+    statement->Reset();
+    int param = 1;
+    for (const Cell& cell : cells_) {
+      if (cell.is_null) {
+        statement->BindNull(param);
+      } else if (cell.is_text) {
+        statement->BindStatic(param, cell.text);
+      } else {
+        statement->Bind(param, cell.value);
+      }
+      ++param;
+    }
+    CAIRN_TRY(statement->Run());
+    statement->Reset();  // drops the bindings into cells_
+    if (!changes_) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement prepared, store_.Prepare("SELECT changes()"));
+      changes_ = std::move(prepared);
+    }
+    changes_->Reset();
+    CAIRN_ASSIGN_OR_RETURN(bool has_row, changes_->Step());
+    if (!has_row || changes_->Int(0) != static_cast<int64_t>(rows)) {
+      return Error::Internal("a new row of " + table_columns_ + " conflicted with a stored one");
+    }
+    cells_.clear();
+    return Ok();
+  }
+
+ private:
+  static constexpr size_t kRowsPerStatement = 64;
+  struct Cell {
+    bool is_null = false;
+    bool is_text = false;
+    int64_t value = 0;
+    std::string text;
+  };
+  size_t Rows() const { return cells_.size() / static_cast<size_t>(columns_); }
+  std::string Sql(size_t rows) const {
+    std::string row = "(?";
+    for (int column = 1; column < columns_; ++column) row += ",?";
+    row += ')';
+    std::string sql = "INSERT OR IGNORE INTO " + table_columns_ + " VALUES";
+    for (size_t index = 0; index < rows; ++index) {
+      if (index > 0) sql += ',';
+      sql += row;
+    }
+    return sql;
+  }
+  store::CaseStore& store_;
+  std::string table_columns_;
+  int columns_;
+  std::vector<Cell> cells_;
+  std::optional<store::Statement> full_;
+  std::optional<store::Statement> changes_;
+};
+
+std::string EntityAttrs(const EntityAgg& entity) {
+  if (entity.account.empty() && entity.type.empty()) return {};
+  Json attrs = Json::object();
+  if (!entity.type.empty()) attrs["type"] = entity.type;
+  if (!entity.account.empty()) attrs["account"] = entity.account;
+  return DumpJson(attrs);
+}
+
 // Writes the aggregated entities (filling their ids) and relations, merging with stored rows.
 Status Write(store::CaseStore& store, Aggregator& agg, const Interner& interner,
              DeriveStats* stats) {
@@ -780,31 +993,48 @@ Status Write(store::CaseStore& store, Aggregator& agg, const Interner& interner,
     CAIRN_ASSIGN_OR_RETURN(bool has_row, st.Step());
     if (has_row && !st.IsNull(0)) known_entities = st.Int(0);
   }
-  CAIRN_ASSIGN_OR_RETURN(
-      store::Statement upsert_entity,
-      store.Prepare("INSERT INTO entities(kind, key, label, first_seen, last_seen, count, attrs) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(kind, key) DO UPDATE SET "
-                    "first_seen = min(COALESCE(first_seen, excluded.first_seen), excluded.first_seen), "
-                    "last_seen = max(COALESCE(last_seen, excluded.last_seen), excluded.last_seen), "
-                    "count = count + excluded.count, label = COALESCE(label, excluded.label), "
-                    "attrs = COALESCE(attrs, excluded.attrs) RETURNING id"));
-  for (auto& entity : agg.entities()) {
-    upsert_entity.Reset();
-    upsert_entity.BindStatic(1, entity.kind).BindStatic(2, entity.key);
-    upsert_entity.BindOptionalStatic(3, entity.label);
-    upsert_entity.Bind(4, entity.first).Bind(5, entity.last).Bind(6, entity.count);
-    if (entity.account.empty() && entity.type.empty()) {
-      upsert_entity.BindNull(7);
-    } else {
-      Json attrs = Json::object();
-      if (!entity.type.empty()) attrs["type"] = entity.type;
-      if (!entity.account.empty()) attrs["account"] = entity.account;
-      upsert_entity.Bind(7, DumpJson(attrs));
+  if (known_entities == 0) {
+    // No entity stored: all are new, numbered from 1 in order.
+    BatchInserter inserter(store,
+                           "entities(kind, key, label, first_seen, last_seen, count, attrs)", 7);
+    for (const auto& entity : agg.entities()) {
+      inserter.Text(entity.kind).Text(entity.key).OptionalText(entity.label);
+      inserter.Int(entity.first).Int(entity.last).Int(entity.count);
+      inserter.OptionalText(EntityAttrs(entity));
+      CAIRN_TRY(inserter.EndRow());
     }
-    CAIRN_ASSIGN_OR_RETURN(bool has_row, upsert_entity.Step());
-    if (!has_row) return Error::Internal("entity upsert returned no id");
-    entity.id = upsert_entity.Int(0);
-    CAIRN_TRY(upsert_entity.Run());
+    CAIRN_TRY(inserter.Flush());
+    CAIRN_ASSIGN_OR_RETURN(store::Statement st,
+                           store.Prepare("SELECT count(*), min(id), max(id) FROM entities"));
+    CAIRN_ASSIGN_OR_RETURN(bool has_row, st.Step());
+    auto n = static_cast<int64_t>(agg.entities().size());
+    if (!has_row || st.Int(0) != n || (n > 0 && (st.Int(1) != 1 || st.Int(2) != n))) {
+      return Error::Internal("new entities were not numbered from 1");
+    }
+    for (size_t index = 0; index < agg.entities().size(); ++index) {
+      agg.entities()[index].id = static_cast<int64_t>(index) + 1;
+    }
+  } else {
+    CAIRN_ASSIGN_OR_RETURN(
+        store::Statement upsert_entity,
+        store.Prepare("INSERT INTO entities(kind, key, label, first_seen, last_seen, count, attrs) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(kind, key) DO UPDATE SET "
+                      "first_seen = min(COALESCE(first_seen, excluded.first_seen), "
+                      "excluded.first_seen), "
+                      "last_seen = max(COALESCE(last_seen, excluded.last_seen), excluded.last_seen), "
+                      "count = count + excluded.count, label = COALESCE(label, excluded.label), "
+                      "attrs = COALESCE(attrs, excluded.attrs) RETURNING id"));
+    for (auto& entity : agg.entities()) {
+      upsert_entity.Reset();
+      upsert_entity.BindStatic(1, entity.kind).BindStatic(2, entity.key);
+      upsert_entity.BindOptionalStatic(3, entity.label);
+      upsert_entity.Bind(4, entity.first).Bind(5, entity.last).Bind(6, entity.count);
+      upsert_entity.BindOptional(7, EntityAttrs(entity));
+      CAIRN_ASSIGN_OR_RETURN(bool has_row, upsert_entity.Step());
+      if (!has_row) return Error::Internal("entity upsert returned no id");
+      entity.id = upsert_entity.Int(0);
+      CAIRN_TRY(upsert_entity.Run());
+    }
   }
   stats->entities += static_cast<int64_t>(agg.entities().size());
 
@@ -812,10 +1042,10 @@ Status Write(store::CaseStore& store, Aggregator& agg, const Interner& interner,
       store::Statement find_edge,
       store.Prepare("SELECT id, count, errors, sample_events, attrs, first_seen, last_seen "
                     "FROM relations WHERE src = ?1 AND dst = ?2 AND kind = ?3"));
-  CAIRN_ASSIGN_OR_RETURN(
-      store::Statement insert_edge,
-      store.Prepare("INSERT INTO relations(src, dst, kind, first_seen, last_seen, count, errors, "
-                    "sample_events, attrs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  BatchInserter inserter(store,
+                         "relations(src, dst, kind, first_seen, last_seen, count, errors, "
+                         "sample_events, attrs)",
+                         9);
   CAIRN_ASSIGN_OR_RETURN(
       store::Statement update_edge,
       store.Prepare("UPDATE relations SET first_seen = ?2, last_seen = ?3, count = ?4, "
@@ -835,20 +1065,15 @@ Status Write(store::CaseStore& store, Aggregator& agg, const Interner& interner,
       CAIRN_ASSIGN_OR_RETURN(exists, find_edge.Step());
     }
     if (!exists) {
-      samples = edge.samples.ToJson();
-      insert_edge.Reset();
-      insert_edge.Bind(1, src).Bind(2, dst).BindStatic(3, kind).Bind(4, edge.first);
-      insert_edge.Bind(5, edge.last).Bind(6, edge.count).Bind(7, edge.errors);
-      insert_edge.BindStatic(8, samples);
+      std::string attrs_json;
       if (has_new_attrs) {
         Json attrs = Json::object();
         MergeAttrs(agg, interner, edge, attrs);
-        attrs_text = DumpJson(attrs);
-        insert_edge.BindStatic(9, attrs_text);
-      } else {
-        insert_edge.BindNull(9);
+        if (!attrs.empty()) attrs_json = DumpJson(attrs);
       }
-      CAIRN_TRY(insert_edge.Run());
+      inserter.Int(src).Int(dst).Text(kind).Int(edge.first).Int(edge.last).Int(edge.count);
+      inserter.Int(edge.errors).Text(edge.samples.ToJson()).OptionalText(std::move(attrs_json));
+      CAIRN_TRY(inserter.EndRow());
       continue;
     }
     // Merge with the stored row.
@@ -880,6 +1105,7 @@ Status Write(store::CaseStore& store, Aggregator& agg, const Interner& interner,
       CAIRN_TRY(update_attrs.Run());
     }
   }
+  CAIRN_TRY(inserter.Flush());
   stats->relations += static_cast<int64_t>(agg.edges().size());
   return Ok();
 }
@@ -900,7 +1126,8 @@ Result<int64_t> MaxEventId(store::CaseStore& store) {
   return st.Int(0);
 }
 
-Status DeriveInTransaction(store::CaseStore& store, DeriveStats* stats) {
+Status DeriveInTransaction(store::CaseStore& store, const DeriveTuning& tuning,
+                           DeriveStats* stats) {
   CAIRN_ASSIGN_OR_RETURN(int64_t version, MetaInt(store, kRelationsVersionKey));
   CAIRN_ASSIGN_OR_RETURN(int64_t upto, MetaInt(store, kRelationsUptoKey));
   if (version != kDeriveVersion) {
@@ -917,7 +1144,7 @@ Status DeriveInTransaction(store::CaseStore& store, DeriveStats* stats) {
 
   auto start = Clock::now();
   Scanner scanner;
-  CAIRN_TRY(scanner.Scan(store, upto, max_id));
+  CAIRN_TRY(ScanEvents(store, upto, max_id, tuning, &scanner));
   stats->scan_seconds = SecondsSince(start);
   stats->groups = static_cast<int64_t>(scanner.groups().size());
 
@@ -1075,9 +1302,13 @@ Status DeriveRelations(store::CaseStore& store) {
 }
 
 Status DeriveRelations(store::CaseStore& store, DeriveStats* stats) {
+  return DeriveRelations(store, stats, DeriveTuning{});
+}
+
+Status DeriveRelations(store::CaseStore& store, DeriveStats* stats, const DeriveTuning& tuning) {
   *stats = DeriveStats{};
   CAIRN_TRY(store.Begin());
-  Status status = DeriveInTransaction(store, stats);
+  Status status = DeriveInTransaction(store, tuning, stats);
   if (!status.ok()) {
     (void)store.Rollback();
     return std::move(status).error().WithContext("deriving the entity graph");

@@ -36,6 +36,13 @@ class GraphCase {
     store_ = std::move(opened).value();
     source_id_ = AddSource("events.json", "");
   }
+  // A case in a file (created), for what needs more than one connection.
+  explicit GraphCase(const std::string& path) {
+    auto opened = store::CaseStore::Open(path, store::CaseStore::Mode::kCreate);
+    EXPECT_TRUE(opened.ok());
+    store_ = std::move(opened).value();
+    source_id_ = AddSource("events.json", "");
+  }
 
   store::CaseStore& store() { return *store_; }
 
