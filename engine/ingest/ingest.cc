@@ -12,6 +12,7 @@
 
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
+#include "engine/ingest/keyword_indexer_internal.h"
 #include "engine/ingest/reader_internal.h"
 #include "engine/ingest/text_util_internal.h"
 
@@ -112,18 +113,21 @@ bool IsAscii(std::string_view s) {
 // Per-file writer: counts and the store calls of one source.
 class FileWriter final : public CloudTrailSink {
  public:
-  FileWriter(store::CaseStore& store, store::SourceRecord& source, FileOutcome& outcome,
-             IngestObserver* observer, std::function<void()> progress)
-      : store_(store), source_(source), outcome_(outcome), progress_(std::move(progress)) {
+  FileWriter(store::CaseStore& store, internal::KeywordIndexer& indexer, store::SourceRecord& source,
+             FileOutcome& outcome, IngestObserver* observer, std::function<void()> progress)
+      : store_(store), indexer_(indexer), source_(source), outcome_(outcome),
+        progress_(std::move(progress)) {
     (void)observer;
   }
 
   Status Add(Event& e) {
-    CAIRN_ASSIGN_OR_RETURN(bool inserted, store_.InsertEvent(e, source_.id));
+    int64_t id = 0;
+    CAIRN_ASSIGN_OR_RETURN(bool inserted, store_.InsertEvent(e, source_.id, &id));
     if (!inserted) {
       ++source_.duplicates;
       return Ok();
     }
+    indexer_.Add(id, e.raw);
     if (source_.events == 0 || e.time < source_.first_event) source_.first_event = e.time;
     if (source_.events == 0 || e.time > source_.last_event) source_.last_event = e.time;
     ++source_.events;
@@ -171,6 +175,7 @@ class FileWriter final : public CloudTrailSink {
 
  private:
   store::CaseStore& store_;
+  internal::KeywordIndexer& indexer_;
   store::SourceRecord& source_;
   FileOutcome& outcome_;
   std::function<void()> progress_;
@@ -639,6 +644,32 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
   for (const auto& f : files) total_bytes += f.second;
   observer->OnPlan(static_cast<int64_t>(files.size()), total_bytes);
 
+  // The keyword index: events above its watermark (a killed ingest, a case from before the kw
+  // tables) are indexed first, then each event as it is inserted, on the indexer's thread.
+  internal::KeywordIndexer indexer(std::max<int64_t>(options.keyword_flush_postings, 1));
+  {
+    CAIRN_TRY(store.Begin());
+    auto watermark = store.StartKeywordIndex();
+    if (!watermark.ok()) {
+      (void)store.Rollback();
+      return std::move(watermark).error();
+    }
+    CAIRN_TRY(store.Commit());
+    CAIRN_ASSIGN_OR_RETURN(store::Statement st, store.Prepare("SELECT id, raw FROM events WHERE id>? ORDER BY id"));
+    st.Bind(1, *watermark);
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      indexer.Add(st.Int(0), st.Text(1));
+    }
+    indexer.Commit();
+  }
+  // Writes the segments the indexer has ready (inside the open transaction).
+  auto write_segments = [&](std::vector<store::KeywordSegment> segments) -> Status {
+    for (const auto& segment : segments) CAIRN_TRY(store.WriteKeywordSegment(segment));
+    return Ok();
+  };
+
   IngestSummary summary;
   bool in_tx = false;
   int64_t tx_events = 0, tx_files = 0;
@@ -775,7 +806,7 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     auto progress = [&]() {
       observer->OnProgress(files_done, bytes_done, summary.events + source.events);
     };
-    FileWriter writer(store, source, outcome, observer, progress);
+    FileWriter writer(store, indexer, source, outcome, observer, progress);
     for (const auto& n : notes) writer.AddNote(n);
     writer.MarkFileNotes();
     if (!gzip_error.empty()) {
@@ -838,7 +869,10 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     ++tx_files;
     bytes_done += outcome.size;
     if (tx_events >= options.batch_events || tx_files >= options.batch_files) {
+      Status written = write_segments(indexer.TakeReady());
+      if (!written.ok()) return fail(std::move(written).error());
       CAIRN_TRY(store.Commit());
+      indexer.Commit();
       in_tx = false;
       tx_events = 0;
       tx_files = 0;
@@ -847,7 +881,21 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     observer->OnProgress(static_cast<int64_t>(file_idx + 1), bytes_done, summary.events);
     summary.outcomes.push_back(std::move(outcome));
   }
-  if (in_tx) CAIRN_TRY(store.Commit());
+  if (in_tx) {
+    Status written = write_segments(indexer.TakeReady());
+    if (!written.ok()) return fail(std::move(written).error());
+    CAIRN_TRY(store.Commit());
+    in_tx = false;
+  }
+  indexer.Commit();
+  CAIRN_ASSIGN_OR_RETURN(std::vector<store::KeywordSegment> rest, indexer.Finish());
+  if (!rest.empty()) {
+    CAIRN_TRY(store.Begin());
+    in_tx = true;
+    Status written = write_segments(std::move(rest));
+    if (!written.ok()) return fail(std::move(written).error());
+    CAIRN_TRY(store.Commit());
+  }
   return summary;
 }
 

@@ -32,6 +32,9 @@ struct IngestOptions {
   // decompressed and parsed in chunks of chunk_bytes. Smaller files are read whole (fewer calls).
   int64_t stream_above_bytes = 16 << 20;
   int64_t chunk_bytes = 4 << 20;
+  // The keyword index is written as a new segment at the first commit after this many postings
+  // (word, event) gathered in memory, and at the end (docs/schema.md "Keyword index").
+  int64_t keyword_flush_postings = 8'000'000;
   // Reference time for syslog lines without a year; 0 = the file's modification time.
   TimeMs reference_time = 0;
   // Recorded as sources.ingested_at (the CLI passes the wall clock; the library never reads it).

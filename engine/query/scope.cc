@@ -1,4 +1,4 @@
-// The keyword scope (spec §2): exact matching in C++ and the SQLite prefilter.
+// The keyword scope (spec §2): exact matching in C++ and the keyword-index prefilter.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -7,13 +7,13 @@
 #include "engine/common/strings.h"
 #include "engine/query/exec_internal.h"
 #include "engine/query/parser.h"
+#include "engine/store/keyword_index.h"
 
 namespace cairn::query {
 
 namespace {
 
 bool IsTermChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-bool IsAsciiTermChar(unsigned char c) { return std::isalnum(c) || c == '_'; }
 
 constexpr const char* kTermClass = "[A-Za-z0-9_\\x80-\\xff]";
 
@@ -27,56 +27,40 @@ void AppendEscaped(std::string* out, char c) {
   }
 }
 
-// FTS5 query for a keyword: a phrase of its tokens when it has no wildcard; else the AND of the
-// tokens that are certainly whole (or prefix) terms. Empty when FTS cannot help.
-std::string FtsForKeyword(std::string_view text, bool phrase) {
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return "";
-  }
-  bool wild = !phrase && text.find_first_of("*?") != std::string_view::npos;
-  std::vector<std::string> tokens;
-  std::vector<bool> prefix;
-  size_t i = 0;
-  while (i < text.size()) {
-    if (!IsAsciiTermChar(static_cast<unsigned char>(text[i]))) {
-      ++i;
+// Keyword-index lookup (engine/store/keyword_index.h) for a keyword, a superset of its exact
+// matches: every maximal run of word characters (and, in a bare term, wildcards) in it is a whole
+// word of a matching event, so the lookup is the AND of the runs: a whole key for a run without
+// wildcards, the prefix before the first wildcard otherwise ("*abc" and "?x" say nothing). Empty
+// when the index cannot help.
+std::string KwForKeyword(std::string_view text, bool phrase) {
+  auto wild = [&](char c) { return !phrase && (c == '*' || c == '?'); };
+  std::vector<std::string> keys;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (!IsTermChar(static_cast<unsigned char>(text[pos])) && !wild(text[pos])) {
+      ++pos;
       continue;
     }
-    size_t s = i;
-    while (i < text.size() && IsAsciiTermChar(static_cast<unsigned char>(text[i]))) ++i;
-    std::string tok = ToLower(text.substr(s, i - s));
-    if (!wild) {
-      tokens.push_back(tok);
-      prefix.push_back(false);
-      continue;
+    size_t start = pos;
+    size_t literal_end = std::string_view::npos;
+    while (pos < text.size() && (IsTermChar(static_cast<unsigned char>(text[pos])) || wild(text[pos]))) {
+      if (wild(text[pos]) && literal_end == std::string_view::npos) literal_end = pos;
+      ++pos;
     }
-    bool before_wild = s > 0 && (text[s - 1] == '*' || text[s - 1] == '?');
-    bool after_char = i < text.size() ? text[i] : '\0';
-    bool after_wild = i < text.size() && (text[i] == '*' || text[i] == '?');
-    (void)after_char;
-    if (before_wild) continue;                      // "*456": only a suffix is known
-    if (after_wild && text[i] == '?') continue;     // "ab?": no whole-token knowledge
-    tokens.push_back(tok);
-    prefix.push_back(after_wild);
+    bool whole = literal_end == std::string_view::npos;
+    std::string_view literal = text.substr(start, (whole ? pos : literal_end) - start);
+    if (literal.empty()) continue;
+    std::string key;
+    for (char c : literal) key += static_cast<char>(store::kKeywordFold[static_cast<unsigned char>(c)]);
+    if (!whole) key += '*';
+    keys.push_back(std::move(key));
   }
-  if (tokens.empty()) return "";
-  std::string out;
-  if (!wild) {
-    out = "\"";
-    for (size_t k = 0; k < tokens.size(); ++k) {
-      if (k) out += ' ';
-      out += tokens[k];
-    }
-    out += "\"";
-    return out;
-  }
-  for (size_t k = 0; k < tokens.size(); ++k) {
-    if (k) out += " AND ";
-    out += "\"" + tokens[k] + "\"";
-    if (prefix[k]) out += " *";
-  }
-  return tokens.size() > 1 ? "(" + out + ")" : out;
+  if (keys.empty()) return "";
+  if (keys.size() == 1) return keys[0];
+  return "(& " + Join(keys, " ") + ")";
 }
+
+constexpr const char* kKeywordLookupSql = "e.id IN (SELECT id FROM cairn_kw(?))";
 
 }  // namespace
 
@@ -148,8 +132,8 @@ bool SourceMeta(const std::string& name, const std::string& pattern, bool quoted
 }
 
 struct SqlFrag {
-  bool pure_fts = false;  // expressible as one FTS5 MATCH expression (in fts)
-  std::string fts;
+  bool pure_kw = false;  // expressible as one keyword-index lookup (in kw)
+  std::string kw;
   std::string sql;        // otherwise a SQL condition; empty = no constraint
 };
 
@@ -205,10 +189,10 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
       case ScopeNode::Kind::kAll: return f;
       case ScopeNode::Kind::kTerm:
       case ScopeNode::Kind::kPhrase: {
-        std::string fts = FtsForKeyword(s.text, s.kind == ScopeNode::Kind::kPhrase);
-        if (!fts.empty()) {
-          f.pure_fts = true;
-          f.fts = fts;
+        std::string kw = KwForKeyword(s.text, s.kind == ScopeNode::Kind::kPhrase);
+        if (!kw.empty()) {
+          f.pure_kw = true;
+          f.kw = kw;
         }
         return f;
       }
@@ -236,21 +220,21 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
         return f;
       }
       case ScopeNode::Kind::kAnd: {
-        std::vector<std::string> fts, sql;
+        std::vector<std::string> kw, sql;
         for (const auto& c : s.children) {
           SqlFrag cf = frag(c);
-          if (cf.pure_fts) fts.push_back(cf.fts);
+          if (cf.pure_kw) kw.push_back(cf.kw);
           else if (!cf.sql.empty()) sql.push_back(cf.sql);
         }
-        if (sql.empty() && !fts.empty()) {
-          f.pure_fts = true;
-          f.fts = fts.size() == 1 ? fts[0] : "(" + Join(fts, " AND ") + ")";
+        if (sql.empty() && !kw.empty()) {
+          f.pure_kw = true;
+          f.kw = kw.size() == 1 ? kw[0] : "(& " + Join(kw, " ") + ")";
           return f;
         }
-        if (!fts.empty()) {
-          params.push_back(Join(fts, " AND "));
+        if (!kw.empty()) {
+          params.push_back(kw.size() == 1 ? kw[0] : "(& " + Join(kw, " ") + ")");
           used_fts = true;
-          sql.push_back("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)");
+          sql.push_back(kKeywordLookupSql);
         }
         if (!sql.empty()) f.sql = "(" + Join(sql, " AND ") + ")";
         return f;
@@ -259,23 +243,23 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
         std::vector<SqlFrag> parts;
         for (const auto& c : s.children) {
           SqlFrag cf = frag(c);
-          if (!cf.pure_fts && cf.sql.empty()) return SqlFrag{};  // one side unconstrained
+          if (!cf.pure_kw && cf.sql.empty()) return SqlFrag{};  // one side unconstrained
           parts.push_back(cf);
         }
-        bool all_fts = std::all_of(parts.begin(), parts.end(), [](const SqlFrag& p) { return p.pure_fts; });
-        if (all_fts) {
-          std::vector<std::string> fts;
-          for (auto& p : parts) fts.push_back(p.fts);
-          f.pure_fts = true;
-          f.fts = "(" + Join(fts, " OR ") + ")";
+        bool all_kw = std::all_of(parts.begin(), parts.end(), [](const SqlFrag& p) { return p.pure_kw; });
+        if (all_kw) {
+          std::vector<std::string> kw;
+          for (auto& p : parts) kw.push_back(p.kw);
+          f.pure_kw = true;
+          f.kw = "(| " + Join(kw, " ") + ")";
           return f;
         }
         std::vector<std::string> sql;
         for (auto& p : parts) {
-          if (p.pure_fts) {
-            params.push_back(p.fts);
+          if (p.pure_kw) {
+            params.push_back(p.kw);
             used_fts = true;
-            sql.push_back("e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)");
+            sql.push_back(kKeywordLookupSql);
           } else {
             sql.push_back(p.sql);
           }
@@ -287,10 +271,10 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
     return f;
   };
   SqlFrag top = frag(scope);
-  if (top.pure_fts) {
-    params.push_back(top.fts);
+  if (top.pure_kw) {
+    params.push_back(top.kw);
     used_fts = true;
-    m->plan_.where_sql = "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)";
+    m->plan_.where_sql = kKeywordLookupSql;
   } else {
     m->plan_.where_sql = top.sql;
   }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/common/strings.h"
+#include "engine/store/keyword_index_internal.h"
 
 namespace cairn::store {
 
@@ -85,10 +86,21 @@ CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 CREATE INDEX IF NOT EXISTS events_source ON events(source_id);
 CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(dedupe) WHERE dedupe IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id) WHERE event_id IS NOT NULL;
-CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
-  raw, content='events', content_rowid='id', detail=full, columnsize=0,
-  tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
+CREATE TABLE IF NOT EXISTS kw_segments(
+  seg INTEGER PRIMARY KEY,
+  first_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL,
+  keys INTEGER NOT NULL,
+  postings INTEGER NOT NULL,
+  blocks INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS kw(
+  id INTEGER PRIMARY KEY,
+  seg INTEGER NOT NULL,
+  first_key BLOB NOT NULL,
+  postings BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS kw_key ON kw(seg, first_key);
 CREATE TABLE IF NOT EXISTS rejects(
   id INTEGER PRIMARY KEY,
   source_id INTEGER NOT NULL,
@@ -129,7 +141,10 @@ CREATE TABLE IF NOT EXISTS relations(
 CREATE TABLE IF NOT EXISTS saved_queries(name TEXT PRIMARY KEY, query TEXT NOT NULL) WITHOUT ROWID;
 )SQL";
 
-enum Slot { kInsertEvent, kInsertFts, kInsertReject, kFindEventId, kInsertCollision, kSlotCount };
+enum Slot {
+  kInsertEvent, kInsertReject, kFindEventId, kInsertCollision, kInsertKwSegment, kInsertKwBlock,
+  kSlotCount
+};
 
 }  // namespace
 
@@ -242,6 +257,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& path, Mode
   store->db_->handle.reset(raw);
   if (rc != SQLITE_OK) return SqlError(raw, "cannot open case '" + path + "'");
   sqlite3_busy_timeout(raw, 5000);
+  if (internal::RegisterKeywordFunction(raw) != SQLITE_OK) return SqlError(raw, "cannot set up case '" + path + "'");
   CAIRN_TRY(store->InitSchema(mode != Mode::kReadOnly));
   return store;
 }
@@ -253,6 +269,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::OpenMemory() {
   int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   store->db_->handle.reset(raw);
   if (rc != SQLITE_OK) return SqlError(raw, "cannot open in-memory case");
+  if (internal::RegisterKeywordFunction(raw) != SQLITE_OK) return SqlError(raw, "cannot set up the in-memory case");
   CAIRN_TRY(store->InitSchema(true));
   return store;
 }
@@ -457,7 +474,7 @@ Result<std::vector<SourceRecord>> CaseStore::ListSources() {
   return out;
 }
 
-Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id) {
+Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id, int64_t* id_out) {
   CAIRN_ASSIGN_OR_RETURN(
       Statement * ins,
       Cached(kInsertEvent,
@@ -486,10 +503,7 @@ Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id) {
   sqlite3* db = db_->handle.get();
   if (sqlite3_changes(db) == 0) return false;  // duplicate content
   int64_t id = sqlite3_last_insert_rowid(db);
-  CAIRN_ASSIGN_OR_RETURN(Statement * fts,
-                         Cached(kInsertFts, "INSERT INTO events_fts(rowid, raw) VALUES(?,?)"));
-  fts->Bind(1, id).BindStatic(2, e.raw);
-  CAIRN_TRY(fts->Run());
+  if (id_out) *id_out = id;
   if (!e.event_id.empty()) {
     CAIRN_ASSIGN_OR_RETURN(
         Statement * find,
@@ -516,6 +530,87 @@ Status CaseStore::InsertReject(int64_t source_id, const Reject& r) {
   constexpr size_t kMaxRaw = 64 * 1024;
   st->Bind(5, std::string_view(r.raw).substr(0, kMaxRaw));
   return st->Run();
+}
+
+// ---- keyword index (keyword_index.h) ----
+
+Result<std::optional<int64_t>> CaseStore::KeywordWatermark() {
+  CAIRN_ASSIGN_OR_RETURN(auto value, GetMeta(internal::kKeywordWatermarkKey));
+  if (!value) return std::optional<int64_t>();
+  return std::optional<int64_t>(std::stoll(*value));
+}
+
+Result<int64_t> CaseStore::StartKeywordIndex() {
+  CAIRN_ASSIGN_OR_RETURN(auto watermark, KeywordWatermark());
+  if (watermark) return *watermark;
+  // A case from before the kw tables: its FTS5 index goes; every event gets indexed anew.
+  CAIRN_ASSIGN_OR_RETURN(Statement probe,
+                         Prepare("SELECT count(*) FROM sqlite_master WHERE name='events_fts'"));
+  CAIRN_TRY(probe.Step());
+  bool has_fts = probe.Int(0) > 0;
+  probe.Reset();  // a statement still stepping would keep the table locked
+  if (has_fts) CAIRN_TRY(Exec("DROP TABLE events_fts"));
+  CAIRN_TRY(SetMeta(internal::kKeywordWatermarkKey, "0"));
+  return int64_t{0};
+}
+
+Status CaseStore::WriteKeywordSegment(const KeywordSegment& segment) {
+  sqlite3* db = db_->handle.get();
+  if (!segment.blocks.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(
+        Statement * seg,
+        Cached(kInsertKwSegment, "INSERT INTO kw_segments(first_id,last_id,keys,postings,blocks) "
+                                 "VALUES(?,?,?,?,?)"));
+    seg->Bind(1, segment.first_id).Bind(2, segment.last_id).Bind(3, segment.keys);
+    seg->Bind(4, segment.postings).Bind(5, static_cast<int64_t>(segment.blocks.size()));
+    CAIRN_TRY(seg->Run());
+    int64_t seg_id = sqlite3_last_insert_rowid(db);
+    CAIRN_ASSIGN_OR_RETURN(Statement * ins,
+                           Cached(kInsertKwBlock, "INSERT INTO kw(seg,first_key,postings) VALUES(?,?,?)"));
+    sqlite3_stmt* st = ins->impl_->stmt.get();
+    for (const auto& block : segment.blocks) {
+      sqlite3_bind_int64(st, 1, seg_id);
+      sqlite3_bind_blob64(st, 2, block.first_key.data(), block.first_key.size(), SQLITE_STATIC);
+      sqlite3_bind_blob64(st, 3, block.data.data(), block.data.size(), SQLITE_STATIC);
+      CAIRN_TRY(ins->Run());
+    }
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto watermark, KeywordWatermark());
+  if (!watermark || segment.last_id > *watermark) {
+    CAIRN_TRY(SetMeta(internal::kKeywordWatermarkKey, std::to_string(segment.last_id)));
+  }
+  return Ok();
+}
+
+Status CaseStore::IndexKeywords() {
+  CAIRN_TRY(Begin());
+  auto run = [&]() -> Status {
+    CAIRN_ASSIGN_OR_RETURN(int64_t watermark, StartKeywordIndex());
+    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT id, raw FROM events WHERE id>? ORDER BY id"));
+    st.Bind(1, watermark);
+    KeywordIndexBuilder builder;
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      builder.Add(st.Int(0), st.Text(1));
+    }
+    if (builder.empty()) return Ok();
+    return WriteKeywordSegment(builder.TakeSegment());
+  };
+  Status st = run();
+  if (!st.ok()) {
+    (void)Rollback();
+    return st;
+  }
+  return Commit();
+}
+
+Result<std::vector<int64_t>> CaseStore::KeywordCandidates(std::string_view expr) {
+  CAIRN_ASSIGN_OR_RETURN(internal::KeywordCandidateSet set,
+                         internal::EvalKeywordExpression(db_->handle.get(), expr));
+  std::vector<int64_t> out = std::move(set.ids);
+  for (int64_t id = set.range_from; id <= set.range_to; ++id) out.push_back(id);
+  return out;
 }
 
 Result<CaseStats> CaseStore::Stats() {

@@ -6,8 +6,10 @@
 //   sources(...)                          chain of custody: path, size, sha256, format, counts
 //   source_categories(source_id, category)
 //   events(...)                           normalized events with raw text
-//   events_fts                            FTS5 keyword index over events.raw (unicode61, '_' is a
-//                                         token char, case-insensitive)
+//   kw_segments(...), kw(...)             Cairn's keyword index over events.raw (keyword_index.h);
+//                                         meta "kw_indexed_through" is its watermark. Cases from
+//                                         before it carry an FTS5 table events_fts instead, until
+//                                         the next ingest replaces it
 //   rejects(...)                          lines/records that did not parse
 //   collisions(event_id, ...)             CloudTrail eventIDs seen with different content
 //   entities(...), relations(...)         entity graph tables (filled by graph::DeriveRelations)
@@ -25,10 +27,12 @@
 
 #include "engine/common/result.h"
 #include "engine/store/event.h"
+#include "engine/store/keyword_index.h"
 
 namespace cairn::store {
 
-constexpr int kSchemaVersion = 1;
+// 2: the keyword index is the kw tables (1: FTS5 events_fts).
+constexpr int kSchemaVersion = 2;
 
 // A prepared statement. Columns and parameters are 0-based for columns, 1-based for parameters
 // (as in SQLite). Obtained from CaseStore::Prepare; must not outlive its store.
@@ -149,11 +153,28 @@ class CaseStore {
   Status FinishSource(const SourceRecord& source);  // writes counts, note, first/last event
   Result<std::vector<SourceRecord>> ListSources();
 
-  // Inserts the event (and its keyword index entry). Returns false when an event with the same
-  // non-zero dedupe hash is already in the case (nothing inserted). When a CloudTrail eventID is
-  // already present with different content, the event is inserted and a collision is recorded.
-  Result<bool> InsertEvent(const Event& event, int64_t source_id);
+  // Inserts the event and sets *id (when given) to its id. Returns false when an event with the
+  // same non-zero dedupe hash is already in the case (nothing inserted). When a CloudTrail eventID
+  // is already present with different content, the event is inserted and a collision is recorded.
+  // The keyword index is not touched: events above its watermark are candidates of every keyword
+  // lookup until indexed (ingest::Ingest does it on a thread of its own; IndexKeywords here).
+  Result<bool> InsertEvent(const Event& event, int64_t source_id, int64_t* id = nullptr);
   Status InsertReject(int64_t source_id, const Reject& reject);
+
+  // Keyword index (keyword_index.h). The watermark: every event with id <= it is indexed;
+  // nullopt when the case has no kw index yet.
+  Result<std::optional<int64_t>> KeywordWatermark();
+  // Inside a transaction: makes sure the case has a kw index (a case from before it loses its FTS5
+  // table events_fts and gets watermark 0) and returns the watermark.
+  Result<int64_t> StartKeywordIndex();
+  // Inside a transaction: writes the segment's blocks and raises the watermark to its last_id.
+  // Segments must come in id order, above the watermark.
+  Status WriteKeywordSegment(const KeywordSegment& segment);
+  // Indexes every event above the watermark, in one transaction of its own.
+  Status IndexKeywords();
+  // The candidate event ids of a lookup expression (keyword_index.h), ascending: a superset of the
+  // events it describes. Errors: kInvalidArgument (bad expression), kIo, kCorruptInput.
+  Result<std::vector<int64_t>> KeywordCandidates(std::string_view expr);
 
   Result<CaseStats> Stats();
   Result<std::vector<RejectRecord>> ListRejects(int64_t limit);
