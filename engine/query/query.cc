@@ -343,16 +343,12 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         break;
       }
       case Operator::Kind::kJson: {
-        // Selective when an aggregate follows (before any logreduce): past it, only fields the
-        // query names can be seen, so json auto need not extract the others.
-        bool selective = false;
+        // Selective: later operators and the output only see fields the query names (unnamed
+        // auto-extracted fields are never output columns), so json auto need read no others.
+        // Kept off before logreduce/summarize, which reads whole events.
+        bool selective = !options.json_full_tree;
         for (const Operator* later = &op + 1; later < p.ops.data() + p.ops.size(); ++later) {
-          if (later->kind == Operator::Kind::kLogReduce) break;
-          if (later->kind == Operator::Kind::kAggregate || later->kind == Operator::Kind::kCountFrequent ||
-              later->kind == Operator::Kind::kTop) {
-            selective = true;
-            break;
-          }
+          if (later->kind == Operator::Kind::kLogReduce) selective = false;
         }
         CAIRN_ASSIGN_OR_RETURN(auto s, MakeJsonStage(op, ctx, selective));
         add(std::move(s));

@@ -41,6 +41,9 @@ struct QueryOptions {
   // Borrowed, nullable: when set and it becomes true (e.g. from a SIGINT handler), the query stops
   // before the next event and fails with kIo "query cancelled".
   const std::atomic<bool>* cancel = nullptr;
+  // Diagnosis and tests: json and json auto always build the whole document tree instead of
+  // reading only the leaves the query uses (the two give the same answers).
+  bool json_full_tree = false;
 };
 
 // Receives result rows as they are produced. `columns` names the values (same vector object for

@@ -450,7 +450,7 @@ class JsonStage final : public StreamingStage {
     key_set_.insert(key_ids_.begin(), key_ids_.end());
     if (op_.json_auto) {
       for (const auto& k : op_.keys) key_lower_.push_back(ToLower(k));
-    } else if (!op_.keys.empty() &&
+    } else if (!op_.keys.empty() && !ctx_.options.json_full_tree &&
                std::all_of(op_.keys.begin(), op_.keys.end(), [](const std::string& k) { return JsonPathScanner::Supports(k); })) {
       path_scan_ = std::make_unique<JsonPathScanner>(op_.keys);
     }
@@ -541,7 +541,7 @@ class JsonStage final : public StreamingStage {
       return Fast::kPush;
     }
     // json auto: only when every field the rest of the pipeline can see is known by name.
-    if (!selective_ && !op_.refonly) return Fast::kFallback;
+    if (!selective_) return Fast::kFallback;
     if (!auto_scan_) BuildAutoScanner();
     // Leaves are replayed only once the whole text has validated: on failure the reference path
     // decides, and it may locate a different JSON value in the text.

@@ -46,8 +46,8 @@ class Stage {
 // Factories. `ctx` outlives the stages. Errors are kParse with spans (name checks done here).
 Result<std::unique_ptr<Stage>> MakeParseStage(const Operator& op, ExecContext& ctx);
 Result<std::unique_ptr<Stage>> MakeRegexStage(const Operator& op, ExecContext& ctx);
-// selective: every field the rest of the pipeline can see is named in the query (an aggregate
-// follows), so `json auto` need only read the leaves of those names.
+// selective: every field the rest of the pipeline can see is named in the query, so `json auto`
+// need only read the leaves of those names.
 Result<std::unique_ptr<Stage>> MakeJsonStage(const Operator& op, ExecContext& ctx, bool selective);
 std::unique_ptr<Stage> MakeWhereStage(Operator op, ExecContext& ctx);
 std::unique_ptr<Stage> MakeAssignStage(Operator op, ExecContext& ctx);
