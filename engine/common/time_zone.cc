@@ -535,4 +535,48 @@ std::string FormatIso8601Compact(TimeMs t, const TimeZone& zone) {
   return text;
 }
 
+std::string RezoneIsoTimestamps(std::string_view text, const TimeZone& zone) {
+  if (zone.is_utc()) return std::string(text);
+  auto digits = [&](size_t at, size_t count) {
+    if (at + count > text.size()) return false;
+    for (size_t idx = at; idx < at + count; ++idx) {
+      if (!std::isdigit(static_cast<unsigned char>(text[idx]))) return false;
+    }
+    return true;
+  };
+  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::string out;
+  out.reserve(text.size());
+  size_t copied = 0;
+  // "YYYY-MM-DDTHH:MM:SS" is 19 characters; find each 'T' at offset 10 of one.
+  for (size_t t_pos = text.find('T', 10); t_pos != std::string_view::npos; t_pos = text.find('T', t_pos + 1)) {
+    const size_t start = t_pos - 10;
+    if (start < copied || (start > 0 && is_word(text[start - 1]))) continue;
+    if (!digits(start, 4) || text[start + 4] != '-' || !digits(start + 5, 2) || text[start + 7] != '-' ||
+        !digits(start + 8, 2) || !digits(start + 11, 2) || start + 19 > text.size() || text[start + 13] != ':' ||
+        !digits(start + 14, 2) || text[start + 16] != ':' || !digits(start + 17, 2)) {
+      continue;
+    }
+    size_t end = start + 19;
+    bool fraction = false;
+    if (end < text.size() && text[end] == '.') {
+      size_t frac_end = end + 1;
+      while (frac_end < text.size() && std::isdigit(static_cast<unsigned char>(text[frac_end]))) ++frac_end;
+      if (frac_end == end + 1) continue;
+      fraction = true;
+      end = frac_end;
+    }
+    if (end >= text.size() || text[end] != 'Z') continue;
+    ++end;
+    if (end < text.size() && is_word(text[end])) continue;
+    auto parsed = ParseIso8601(text.substr(start, end - start));
+    if (!parsed) continue;
+    out.append(text.substr(copied, start - copied));
+    out += fraction ? FormatIso8601(*parsed, zone) : FormatIso8601Compact(*parsed, zone);
+    copied = end;
+  }
+  out.append(text.substr(copied));
+  return out;
+}
+
 }  // namespace cairn

@@ -121,4 +121,10 @@ std::string FormatIso8601(TimeMs t, const TimeZone& zone);
 // As FormatIso8601 without ".000" when the milliseconds are zero.
 std::string FormatIso8601Compact(TimeMs t, const TimeZone& zone);
 
+// `text` with every UTC time written as ISO-8601 with "Z" ("2024-01-19T09:45:00Z",
+// "2024-01-19T09:45:00.123Z", standing alone: not inside a longer word or number) rewritten in
+// `zone` by FormatIso8601Compact, or FormatIso8601 when it had a fraction. Everything else is kept
+// byte for byte; for UTC the text is returned unchanged. For text output that quotes times.
+std::string RezoneIsoTimestamps(std::string_view text, const TimeZone& zone);
+
 }  // namespace cairn

@@ -314,5 +314,18 @@ TEST(TimeZoneTest, PosixRules) {
   }
 }
 
+TEST(TimeZoneTest, RezonesTimestampsInText) {
+  auto plus2 = TimeZone::Fixed(120);
+  EXPECT_EQ(RezoneIsoTimestamps("first 2024-01-19T09:45:00Z, last 2024-01-19T23:59:59.250Z.", plus2),
+            "first 2024-01-19T11:45:00+02:00, last 2024-01-20T01:59:59.250+02:00.");
+  // Not times in UTC, or not standing alone: kept.
+  for (const char* kept : {"2024-01-19T09:45:00+01:00", "x2024-01-19T09:45:00Z", "2024-01-19T09:45:00Zulu",
+                           "2024-01-19T09:45Z", "2024-13-19T09:45:00Z", "T", "", "2024-01-19T09:45:00.Z"}) {
+    EXPECT_EQ(RezoneIsoTimestamps(kept, plus2), kept);
+  }
+  EXPECT_EQ(RezoneIsoTimestamps("at 2024-01-19T09:45:00Z", TimeZone::Utc()), "at 2024-01-19T09:45:00Z");
+  EXPECT_EQ(RezoneIsoTimestamps("(2024-01-19T09:45:00Z)", TimeZone::Fixed(-330)), "(2024-01-19T04:15:00-05:30)");
+}
+
 }  // namespace
 }  // namespace cairn
