@@ -6,15 +6,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
+#include "engine/common/time_zone.h"
 
 namespace cairn::report {
 
 class JsonWriter {
  public:
+  // Times are written as ISO-8601 in `zone` (with the offset; "Z" for UTC).
+  explicit JsonWriter(TimeZone zone = TimeZone()) : zone_(std::move(zone)) {}
+
   JsonWriter& BeginObject() { return Open('{'); }
   JsonWriter& EndObject() { return Close('}'); }
   JsonWriter& BeginArray() { return Open('['); }
@@ -55,7 +60,7 @@ class JsonWriter {
     out_ += "null";
     return *this;
   }
-  JsonWriter& Time(TimeMs t) { return String(FormatIso8601Compact(t)); }
+  JsonWriter& Time(TimeMs t) { return String(FormatIso8601Compact(t, zone_)); }
   JsonWriter& OptTime(const std::optional<TimeMs>& t) { return t ? Time(*t) : Null(); }
   JsonWriter& OptDouble(const std::optional<double>& v) { return v ? Double(*v) : Null(); }
   JsonWriter& Strings(const std::vector<std::string>& values) {
@@ -98,6 +103,7 @@ class JsonWriter {
     return *this;
   }
 
+  TimeZone zone_;
   std::string out_;
   std::vector<bool> first_;
   bool after_key_ = false;

@@ -19,6 +19,11 @@ namespace cairn::report {
 // The report as one JSON object (docs/report.md lists the fields). Safe to embed in HTML.
 std::string RenderJson(const ReportData& data);
 
+// The abbreviations data.time_zone uses from the first to the last event of the report (the window,
+// else the generation time, when it has no events): "CET/CEST", "IST"; "UTC" for UTC, "+02:00" for
+// a fixed offset. For the legends that say which zone the times are in.
+std::string TimeZoneAbbreviations(const ReportData& data);
+
 // The report as GitHub-flavoured Markdown. Long tables are cut (the JSON has everything).
 std::string RenderMarkdown(const ReportData& data);
 

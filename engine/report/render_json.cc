@@ -1,4 +1,5 @@
 // The JSON rendering: the one serialisation of ReportData. The HTML page embeds exactly this.
+#include <optional>
 #include <set>
 
 #include "engine/report/json_writer_internal.h"
@@ -6,8 +7,14 @@
 
 namespace cairn::report {
 
+std::string TimeZoneAbbreviations(const ReportData& d) {
+  std::optional<TimeMs> from = d.first_event ? d.first_event : d.window_from ? d.window_from : d.generated_at;
+  std::optional<TimeMs> to = d.last_event ? d.last_event : d.window_to ? d.window_to : from;
+  return d.time_zone.AbbreviationsBetween(from.value_or(0), to.value_or(from.value_or(0)));
+}
+
 std::string RenderJson(const ReportData& d) {
-  JsonWriter w;
+  JsonWriter w(d.time_zone);
   w.BeginObject();
 
   w.Key("report").BeginObject();
@@ -24,6 +31,10 @@ std::string RenderJson(const ReportData& d) {
   w.Key("last_event").OptTime(d.last_event);
   w.Field("events_in_window", d.events_in_window);
   w.Field("geoip", d.geo_description);
+  // How the times of this document are written: ISO-8601 in this zone, with the offset in force at
+  // each instant ("Z" when UTC); the abbreviations met between the first and the last event.
+  w.Field("time_zone", d.time_zone.name());
+  w.Field("time_zone_abbreviations", TimeZoneAbbreviations(d));
   w.EndObject();
 
   const RunSummary& run = d.run;

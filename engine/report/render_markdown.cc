@@ -49,8 +49,16 @@ std::string Md(std::string_view text, size_t max_chars = 0) {
   return out;
 }
 
-std::string T(TimeMs t) { return FormatIso8601Compact(t); }
-std::string T(const std::optional<TimeMs>& t) { return t ? FormatIso8601Compact(*t) : "—"; }
+// Times as ISO-8601 in the report's zone ("—" for none).
+class TimeText {
+ public:
+  explicit TimeText(const TimeZone& zone) : zone_(zone) {}
+  std::string operator()(TimeMs t) const { return FormatIso8601Compact(t, zone_); }
+  std::string operator()(const std::optional<TimeMs>& t) const { return t ? FormatIso8601Compact(*t, zone_) : "—"; }
+
+ private:
+  const TimeZone& zone_;
+};
 
 std::string Num(double v) { return FormatDouble(v, 2); }
 
@@ -74,6 +82,7 @@ std::string Upper(std::string s) {
 }  // namespace
 
 std::string RenderMarkdown(const ReportData& d) {
+  const TimeText T(d.time_zone);
   std::string out;
   out += "# " + Md(d.title) + "\n\n";
   out += Header({"", ""});
@@ -83,6 +92,12 @@ std::string RenderMarkdown(const ReportData& d) {
   out += Row({"Report window", T(d.window_from) + " → " + T(d.window_to)});
   out += Row({"Events in window", WithThousands(d.events_in_window) + " (" + T(d.first_event) + " → " +
                                       T(d.last_event) + ")"});
+  if (!d.time_zone.is_utc()) {
+    const std::string abbreviations = TimeZoneAbbreviations(d);
+    out += Row({"Times", Md(d.time_zone.name()) +
+                             (abbreviations == d.time_zone.name() ? "" : " (" + Md(abbreviations) + ")") +
+                             ", each with its UTC offset"});
+  }
   out += Row({"Evidence", WithThousands(d.total_events) + " events, " + WithThousands(d.total_rejects) +
                               " rejected lines, " + std::to_string(d.sources.size()) + " sources"});
   out += Row({"GeoIP", Md(d.geo_description)});

@@ -830,12 +830,25 @@ Result<ReportData> BuildReport(store::CaseStore& store, const RunSummary* run,
   data.title = "Incident report";
   data.case_path = store.path();
   data.generated_at = options.generated_at;
+  data.time_zone = options.time_zone;
   data.window_from = options.from;
   data.window_to = options.to;
   data.geo_description = std::move(geo_description);
   if (run) data.run = *run;
   Builder builder(store, run, geo, options, &data);
   CAIRN_TRY(builder.Build());
+  if (!data.time_zone.is_utc()) {
+    // The run record quotes times in UTC inside its prose; the report shows them in its zone too.
+    auto rezone = [&](std::string& text) { text = RezoneIsoTimestamps(text, data.time_zone); };
+    rezone(data.run.verdict_reason);
+    for (auto& finding : data.run.findings) {
+      rezone(finding.title);
+      rezone(finding.sentence);
+      for (auto& item : finding.evidence) rezone(item.text);
+    }
+    for (auto& signal : data.run.signals) rezone(signal.sentence);
+    for (auto& action : data.run.actions) rezone(action);
+  }
   return data;
 }
 

@@ -18,6 +18,7 @@
 
 #include "engine/common/result.h"
 #include "engine/common/time.h"
+#include "engine/common/time_zone.h"
 #include "engine/store/case_store.h"
 
 namespace cairn::geo {
@@ -195,6 +196,9 @@ struct CustodySource {
 
 struct ReportData {
   std::string title;                 // "Incident report"
+  // The zone the renderers print times in (--tz): ISO-8601 with the offset in force at each instant,
+  // "Z" for UTC. Every time in ReportData is UTC; only the rendering changes.
+  TimeZone time_zone;
   std::string case_path;
   std::string case_hash;             // CaseStore::ContentHash
   std::optional<TimeMs> generated_at;
@@ -230,6 +234,7 @@ struct ReportOptions {
   std::optional<TimeMs> from;
   std::optional<TimeMs> to;
   std::optional<TimeMs> generated_at;  // injected clock; omitted from the report when unset
+  TimeZone time_zone;                  // copied to ReportData::time_zone (display only)
   size_t max_timeline_rows = 1500;
   size_t max_graph_nodes = 60;
   int64_t incident_lookback_ms = 60LL * 60 * 1000;  // before the onset, for "new" locations

@@ -33,9 +33,10 @@ class RenderTest : public ::testing::Test {
     run_ = std::move(run).value();
   }
 
-  ReportData Build(bool with_run) {
+  ReportData Build(bool with_run, TimeZone zone = TimeZone::Utc()) {
     ReportOptions options;
     options.generated_at = MakeTimeMs(2024, 2, 1, 12, 0, 0);
+    options.time_zone = std::move(zone);
     auto data = BuildReport(*store_, with_run ? &run_ : nullptr, geo_.get(), geo_->Description(), options);
     EXPECT_TRUE(data.has_value()) << data.error().ToString();
     return data.has_value() ? std::move(data).value() : ReportData{};
@@ -130,6 +131,43 @@ TEST_F(RenderTest, MarkdownHasEverySectionAndEscapesEvidence) {
   EXPECT_EQ(Count(custody, "\n| logs/"), 4u);
   EXPECT_NE(custody.find("| logs/s3/photos-access.log | s3\\_access | "), std::string::npos);
   EXPECT_NE(md.find("| 2024-01-19T09:45:00Z | 20 | 1 | **yes** |"), std::string::npos);
+}
+
+TEST_F(RenderTest, TimesInTheZoneWithTheirOffset) {
+  // UTC: the zone is named, every time ends in Z, Markdown has no "Times" row.
+  Json utc = Json::parse(RenderJson(Build(true)));
+  EXPECT_EQ(utc["report"]["time_zone"], "UTC");
+  EXPECT_EQ(utc["report"]["time_zone_abbreviations"], "UTC");
+  EXPECT_EQ(RenderMarkdown(Build(true)).find("| Times |"), std::string::npos);
+
+  // A fixed offset: the same instants, written with +05:30, in the run record's prose too.
+  ASSERT_FALSE(run_.findings.empty());
+  run_.findings[0].sentence = "first seen at 2024-01-19T09:45:00Z from 81.2.69.142";
+  ReportData d = Build(true, TimeZone::Fixed(330));
+  EXPECT_EQ(d.run.findings[0].sentence, "first seen at 2024-01-19T15:15:00+05:30 from 81.2.69.142");
+  Json j = Json::parse(RenderJson(d));
+  EXPECT_EQ(j["report"]["time_zone"], "+05:30");
+  EXPECT_EQ(j["spike"]["onset"], "2024-01-19T15:15:00+05:30");
+  EXPECT_EQ(j["report"]["generated_at"], "2024-02-01T17:30:00+05:30");
+  EXPECT_EQ(ParseIso8601(j["timeline"]["rows"][0]["time"].get<std::string>()), d.timeline[0].time);
+  std::string md = RenderMarkdown(d);
+  EXPECT_NE(md.find("| Times | +05:30, each with its UTC offset |"), std::string::npos);
+  EXPECT_NE(md.find("| 2024-01-19T15:15:00+05:30 | 20 | 1 | **yes** |"), std::string::npos);
+  EXPECT_NE(md.find("first seen at 2024-01-19T15:15:00+05:30"), std::string::npos);
+  EXPECT_EQ(j["findings"][0]["sentence"], "first seen at 2024-01-19T15:15:00+05:30 from 81.2.69.142");
+
+  // A named zone: the abbreviations in force over the case.
+  auto berlin = TimeZone::Load("Europe/Berlin");
+  if (!berlin.has_value()) GTEST_SKIP() << "no zone database (install tzdata)";
+  ReportData b = Build(true, *berlin);
+  Json jb = Json::parse(RenderJson(b));
+  EXPECT_EQ(jb["report"]["time_zone"], "Europe/Berlin");
+  EXPECT_EQ(jb["report"]["time_zone_abbreviations"], "CET");
+  EXPECT_EQ(jb["spike"]["onset"], "2024-01-19T10:45:00+01:00");
+  EXPECT_NE(RenderMarkdown(b).find("| Times | Europe/Berlin (CET), each with its UTC offset |"), std::string::npos);
+  // The HTML page embeds the same JSON (the script labels the columns and charts from it).
+  std::string html = RenderHtml(b, FakeAssets());
+  EXPECT_NE(html.find("\"time_zone\":\"Europe/Berlin\""), std::string::npos);
 }
 
 TEST(MarkdownEscapeTest, PipesAndNewlinesCannotBreakATable) {
