@@ -158,13 +158,18 @@ Result<TimeBounds> ResolveTimeBounds(store::CaseStore& store, const std::string&
   return b;
 }
 
-Result<int> ResolveTz(const std::string& tz, TimeMs at) {
-  auto off = ParseTzOffset(tz, at);
-  if (!off) {
-    return Error::InvalidArgument("unknown time zone '" + tz + "'")
-        .WithHelp("use UTC, an offset like +02:00, or a zone name like Europe/Paris");
-  }
-  return *off;
+Result<TimeZone> ResolveTz(const std::string& tz) {
+  auto zone = TimeZone::Load(tz);
+  if (!zone.has_value()) return std::move(zone).error().WithContext("reading --tz");
+  return zone;
+}
+
+int AlignmentOffsetMinutes(const TimeZone& zone, store::CaseStore& store, const TimeBounds& bounds) {
+  if (zone.is_utc()) return 0;
+  if (bounds.to) return zone.OffsetMinutesAt(*bounds.to - 1);
+  auto range = store.TimeRange();
+  if (range.has_value() && *range) return zone.OffsetMinutesAt((*range)->second);
+  return zone.OffsetMinutesAt(0);
 }
 
 void AddCaseFlag(CLI::App* cmd, std::string* case_path) {
@@ -176,7 +181,9 @@ void AddTimeFlags(CLI::App* cmd, std::string* from, std::string* to) {
 }
 void AddTzFlag(CLI::App* cmd, std::string* tz) {
   if (tz->empty()) *tz = "UTC";
-  cmd->add_option("--tz", *tz, "time zone times are printed in (UTC, +02:00, Europe/Paris)")
+  cmd->add_option("--tz", *tz,
+                  "time zone times are printed in, with their UTC offset: UTC, a fixed offset (+02:00) or a "
+                  "zone name (Europe/Berlin, daylight saving time included)")
       ->capture_default_str();
 }
 void AddFormatFlag(CLI::App* cmd, std::string* format, const std::vector<std::string>& allowed,
@@ -219,7 +226,7 @@ std::string Fit(const std::string& s, size_t width) {
 }
 }  // namespace
 
-std::string TextTable::Render(int max_width) const {
+std::vector<size_t> TextTable::ColumnWidths(int max_width) const {
   size_t ncol = headers_.size();
   std::vector<size_t> width(ncol, 0);
   for (size_t c = 0; c < ncol; ++c) width[c] = DisplayWidth(headers_[c]);
@@ -240,22 +247,29 @@ std::string TextTable::Render(int max_width) const {
       total -= cut;
     }
   }
-  std::string out;
-  auto emit = [&](const std::vector<std::string>& cells, bool header) {
-    std::string line;
-    for (size_t c = 0; c < ncol; ++c) {
-      std::string cell = Fit(cells[c], width[c]);
-      size_t pad = width[c] - DisplayWidth(cell);
-      if (right_[c] && !header) line += std::string(pad, ' ') + cell;
-      else line += cell + (c + 1 < ncol ? std::string(pad, ' ') : "");
-      if (c + 1 < ncol) line += "  ";
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    if (header && UseColor()) line = "\x1b[1m" + line + "\x1b[0m";
-    out += line + "\n";
-  };
-  emit(headers_, true);
-  for (const auto& row : rows_) emit(row, false);
+  return width;
+}
+
+std::string TextTable::RenderLine(const std::vector<std::string>& cells, const std::vector<size_t>& widths,
+                                  bool header) const {
+  const size_t ncol = std::min(widths.size(), cells.size());
+  std::string line;
+  for (size_t c = 0; c < ncol; ++c) {
+    std::string cell = Fit(cells[c], widths[c]);
+    size_t pad = widths[c] - std::min(widths[c], DisplayWidth(cell));
+    if (c < right_.size() && right_[c] && !header) line += std::string(pad, ' ') + cell;
+    else line += cell + (c + 1 < ncol ? std::string(pad, ' ') : "");
+    if (c + 1 < ncol) line += "  ";
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (header && UseColor()) line = "\x1b[1m" + line + "\x1b[0m";
+  return line + "\n";
+}
+
+std::string TextTable::Render(int max_width) const {
+  const std::vector<size_t> widths = ColumnWidths(max_width);
+  std::string out = RenderLine(headers_, widths, true);
+  for (const auto& row : rows_) out += RenderLine(row, widths, false);
   return out;
 }
 

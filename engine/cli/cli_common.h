@@ -13,6 +13,7 @@
 
 #include "engine/common/result.h"
 #include "engine/common/time.h"
+#include "engine/common/time_zone.h"
 #include "engine/store/case_store.h"
 
 namespace cairn::cli {
@@ -56,9 +57,16 @@ struct TimeBounds {
 Result<TimeBounds> ResolveTimeBounds(store::CaseStore& store, const std::string& from,
                                      const std::string& to);
 
-// Time zone offset in minutes for --tz ("UTC" default; "+02:00"; a zone name such as
-// Europe/Paris, whose offset is taken at `at`, epoch ms). kInvalidArgument for an unknown zone.
-Result<int> ResolveTz(const std::string& tz, TimeMs at = 0);
+// The zone of --tz: "UTC" (the default), a fixed offset ("+02:00", "-0530") or a zone name such as
+// Europe/Berlin read from the system zone database, with its daylight saving time
+// (TimeZone::Load). kInvalidArgument for an unknown zone (the message names it, the help gives
+// the forms); kCorruptInput for a damaged zone file. Times are printed with FormatIso8601(t, zone):
+// local wall-clock time with the offset in force at that instant.
+Result<TimeZone> ResolveTz(const std::string& tz);
+
+// A query aligns 1d/1w timeslices to one UTC offset (QueryOptions::tz_offset_minutes): the zone's
+// offset at the end of the time range (--to, else the case's last event, else now's epoch 0).
+int AlignmentOffsetMinutes(const TimeZone& zone, store::CaseStore& store, const TimeBounds& bounds);
 
 // Adds the standard flags to a subcommand, bound to the given strings.
 void AddCaseFlag(CLI::App* cmd, std::string* case_path);
@@ -78,6 +86,16 @@ class TextTable {
   // Renders with the given maximum width (0 = no limit).
   std::string Render(int max_width) const;
   size_t rows() const { return rows_.size(); }
+
+  // The column widths Render uses: the widest cell (or header) of each column, the widest columns
+  // then narrowed (not below 8) until the table fits max_width (0 = no limit).
+  std::vector<size_t> ColumnWidths(int max_width) const;
+  // One rendered line (with its newline) of cells laid out in `widths`: cells cut with "…" when
+  // wider, numeric columns right-aligned except in the header, trailing spaces dropped; the header
+  // is bold when colour is on. Cells are used as given (AddRow made its cells terminal-safe).
+  std::string RenderLine(const std::vector<std::string>& cells, const std::vector<size_t>& widths,
+                         bool header) const;
+  const std::vector<std::string>& headers() const { return headers_; }
 
  private:
   std::vector<std::string> headers_;

@@ -142,6 +142,9 @@ std::string ManPage(const CLI::App& app) {
   out += ".TP\n.B CAIRN_HISTORY\nthe history file of \\fBcairn shell\\fR (default ~/.cairn_history)\n";
   out += ".TP\n.B PAGER\nthe pager of \\fBcairn shell\\fR (default less, with LESS=FRX when unset)\n";
   out += ".TP\n.B NO_COLOR\nno colour even on a terminal\n";
+  out += ".SH FILES\n";
+  out += ".TP\n.B /usr/share/zoneinfo\nthe time zone database (Debian package tzdata) read for zone names given to "
+         "\\fB\\-\\-tz\\fR, such as Europe/Berlin\n";
   out += ".SH EXIT STATUS\n";
   out += ".TP\n.B 0\nsuccess\n";
   out += ".TP\n.B 1\nfindings present (only with \\fB\\-\\-exit\\-findings\\fR)\n";

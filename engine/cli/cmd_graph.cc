@@ -33,10 +33,10 @@ Result<std::unique_ptr<store::CaseStore>> OpenCase(const GraphArgs& args) {
   return OpenCaseWithGraph(path);
 }
 
-// The --tz offset of this invocation, in minutes (set once by RunGraph before any output).
-int g_tz_minutes = 0;
+// The --tz zone of this invocation (set once by RunGraph before any output).
+TimeZone g_tz;
 
-std::string Time(TimeMs t) { return FormatIso8601(t, g_tz_minutes); }
+std::string Time(TimeMs t) { return FormatIso8601(t, g_tz); }
 
 std::string Evidence(const graph::Edge& edge) {
   std::vector<std::string> ids;
@@ -347,7 +347,7 @@ int RunGraph(const GraphArgs& args, int (*walk)(const graph::EntityGraph&, const
                                                 const graph::TimeWindow&)) {
   auto tz = ResolveTz(args.tz);
   if (!tz.ok()) return ReportError(tz.error());
-  g_tz_minutes = *tz;
+  g_tz = *tz;
   auto store = OpenCase(args);
   if (!store.ok()) return ReportError(store.error());
   auto bounds = ResolveTimeBounds(**store, args.from, args.to);

@@ -64,6 +64,7 @@ struct RunFlags {
   std::string geoip_db;
   std::string record;
   std::string format = "text";
+  std::string tz = "UTC";
   bool exit_findings = false;
 };
 
@@ -114,6 +115,8 @@ int DoRun(const RunFlags& f) {
   if (!pb.ok()) return ReportError(pb.error());
   auto case_path = ResolveCasePath(f.case_path);
   if (!case_path.ok()) return ReportError(case_path.error());
+  auto zone = ResolveTz(f.tz);
+  if (!zone.ok()) return ReportError(zone.error());
   auto store = OpenCaseWithGraph(*case_path);
   if (!store.ok()) return ReportError(store.error());
   auto bounds = ResolveTimeBounds(**store, f.from, f.to);
@@ -149,9 +152,13 @@ int DoRun(const RunFlags& f) {
   }
   if (f.format == "json") {
     std::fputs((record.dump(2) + "\n").c_str(), stdout);
+    if (!zone->is_utc()) Note("--tz does not apply to the run record: its times stay in UTC");
   } else {
-    std::string summary = playbook::SummarizeRun(record);
+    // The record keeps UTC (it is evidence, and `cairn report` reads it); the summary shows every
+    // time it quotes in the --tz zone.
+    std::string summary = RezoneIsoTimestamps(playbook::SummarizeRun(record), *zone);
     if (geo_db) summary += "\ngeoip: " + geo_db->Description() + "\n";
+    if (!zone->is_utc()) summary += (geo_db ? "" : "\n") + ("times: " + zone->name() + ", each with its UTC offset\n");
     if (!f.record.empty()) summary += "record: " + f.record + "\n";
     // Log-derived text is made terminal-safe line by line (the summary's own newlines stay).
     for (auto line : Split(summary, '\n')) {
@@ -170,7 +177,10 @@ void SetupPlaybook(CLI::App& app) {
   cmd->require_subcommand(1);
   cmd->footer("Examples:\n  cairn playbook list\n  cairn playbook show credential-compromise\n"
               "  cairn playbook run credential-compromise --case demo.cairn --record run.json\n"
-              "  cairn playbook run principal-activity --case demo.cairn --set principal=alice");
+              "  cairn playbook run principal-activity --case demo.cairn --set principal=alice\n"
+              "  cairn playbook run credential-compromise --case demo.cairn --tz America/New_York\n"
+              "--tz shows the summary's times in a zone (with their UTC offset); the run record (--record,\n"
+              "--format json) always keeps UTC.");
   auto* list = cmd->add_subcommand("list", "the playbooks Cairn ships (and those on $CAIRN_PLAYBOOK_PATH)");
   list->callback([] { SetExitCode(DoList()); });
   auto show_name = std::make_shared<std::string>();
@@ -186,6 +196,7 @@ void SetupPlaybook(CLI::App& app) {
   run->add_option("--geoip-db", flags->geoip_db, "GeoIP .mmdb (default: $CAIRN_GEOIP_DB, then the bundled one)");
   run->add_option("--record", flags->record, "write the machine-readable run record (JSON) to this file");
   AddFormatFlag(run, &flags->format, {"text", "json"}, "text");
+  AddTzFlag(run, &flags->tz);
   run->add_flag("--exit-findings", flags->exit_findings, "exit with 1 when the run has findings");
   run->callback([flags] { SetExitCode(DoRun(*flags)); });
 }

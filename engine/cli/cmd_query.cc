@@ -40,7 +40,7 @@ int RunQueryCommand(const QueryArgs& args) {
   query::QueryOptions options;
   options.from = bounds->from;
   options.to = bounds->to;
-  options.tz_offset_minutes = *tz;
+  options.tz_offset_minutes = AlignmentOffsetMinutes(*tz, **store, *bounds);
   options.geo_db_path = ResolveGeoDbPath(args.geoip_db);
   options.geo_ip_field = args.geo_ip_field;
   options.newest_first = args.newest_first;
@@ -49,7 +49,7 @@ int RunQueryCommand(const QueryArgs& args) {
 
   PrintOptions print;
   print.format = args.format;
-  print.tz_offset_minutes = *tz;
+  print.zone = *tz;
   print.raw_times = args.raw_times;
   print.max_width = StdoutIsTty() ? TerminalWidth() : 0;  // cut wide cells on a terminal only
   print.chart = args.chart || StdoutIsTty();

@@ -365,9 +365,8 @@ class Shell {
       case ShellCommandKind::kTz:
         if (!cmd.args.empty()) {
           CAIRN_ASSIGN_OR_RETURN(tz_, ResolveTz(cmd.args[0]));
-          tz_name_ = cmd.args[0];
         }
-        Print("time zone: " + tz_name_ + "\n");
+        Print("time zone: " + tz_.name() + "\n");
         return Ok();
       case ShellCommandKind::kSave: return DoSave(cmd.args[0]);
       case ShellCommandKind::kRun: {
@@ -468,12 +467,12 @@ class Shell {
     query::QueryOptions options;
     options.from = bounds_.from;
     options.to = bounds_.to;
-    options.tz_offset_minutes = tz_;
+    options.tz_offset_minutes = AlignmentOffsetMinutes(tz_, *store_, bounds_);
     options.geo_db_path = ResolveGeoDbPath(args_.geoip_db);
     options.cancel = &g_cancel;
     PrintOptions print;
     print.format = format_;
-    print.tz_offset_minutes = tz_;
+    print.zone = tz_;
     print.max_width = tty ? TerminalWidth() : 0;
     print.chart = tty;
     g_cancel.store(false);
@@ -508,8 +507,7 @@ class Shell {
   bool writable_;
   bool interactive_;
   std::string format_ = "table";
-  int tz_ = 0;
-  std::string tz_name_ = "UTC";
+  TimeZone tz_;
   TimeBounds bounds_;
   std::string pending_;     // an unfinished multi-line query
   std::string last_query_;  // for \save

@@ -111,6 +111,51 @@ TEST_P(PlaybookE2eTest, CredentialCompromiseMatchesAnswerFile) {
   for (const auto& k : keys) EXPECT_TRUE(reachable.count(k)) << k << " not reachable from the actor";
 }
 
+// --tz: the summary quotes every time in the zone (with its offset) and names the zone; the run
+// record keeps UTC whatever the zone.
+TEST(PlaybookTzE2eTest, SummaryInTheZoneRecordInUtc) {
+  testing::TempDir dir;
+  std::string cairn = testing::CairnBinary();
+  std::string ev = (dir / "ev").string();
+  std::string kase = (dir / "case.cairn").string();
+  std::string run = (dir / "run.json").string();
+  std::string out;
+  std::string err;
+  ASSERT_EQ(testing::RunCommand(cairn + " simulate --variant malicious --seed 7 --days 1 --out " + ev, &out, &err), 0)
+      << err;
+  ASSERT_EQ(testing::RunCommand(cairn + " ingest " + ev + "/AWSLogs " + ev + "/s3-access " + ev + "/apache --case " +
+                                    kase, &out, &err),
+            0)
+      << err;
+  const std::string geo = " --geoip-db " + (testing::SharedData() / "geoip/GeoIP2-City-Test.mmdb").string();
+  std::string utc_out;
+  ASSERT_EQ(testing::RunCommand(cairn + " playbook run credential-compromise --case " + kase + geo, &utc_out, &err), 0)
+      << err;
+  ASSERT_EQ(testing::RunCommand(cairn + " playbook run credential-compromise --case " + kase + geo +
+                                    " --tz Asia/Kolkata --record " + run, &out, &err),
+            0)
+      << err;
+  Json rec = ReadJson(run);
+  const std::string onset = rec["entities"]["onset"].get<std::string>();  // UTC, e.g. 2024-03-13T16:04:00Z
+  ASSERT_EQ(onset.back(), 'Z') << onset;
+  EXPECT_NE(utc_out.find(onset), std::string::npos);
+  EXPECT_EQ(out.find(onset), std::string::npos) << out;
+  EXPECT_NE(out.find("+05:30"), std::string::npos) << out;
+  EXPECT_NE(out.find("times: Asia/Kolkata, each with its UTC offset"), std::string::npos) << out;
+  // --format json prints the record, in UTC, and says that --tz does not apply to it.
+  ASSERT_EQ(testing::RunCommand(cairn + " playbook run credential-compromise --case " + kase + geo +
+                                    " --tz Asia/Kolkata --format json", &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(Json::parse(out)["entities"]["onset"], onset);
+  EXPECT_NE(err.find("--tz does not apply to the run record"), std::string::npos) << err;
+  // An unknown zone is a usage error that names it.
+  EXPECT_EQ(testing::RunCommand(cairn + " playbook run credential-compromise --case " + kase + " --tz Asia/Kolkatta",
+                                &out, &err),
+            2);
+  EXPECT_NE(err.find("unknown time zone 'Asia/Kolkatta'"), std::string::npos) << err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Variants, PlaybookE2eTest,
                          ::testing::Values(Case{"malicious", 7}, Case{"benign", 7}, Case{"malicious", 23},
                                            Case{"benign", 42}),

@@ -63,6 +63,20 @@ TEST_F(ReportCliTest, WindowFlagsAndMarkdownFile) {
   EXPECT_NE(md.find("## Timeline of notable events\n\n26 rows"), std::string::npos);
 }
 
+TEST_F(ReportCliTest, TzWritesTimesInTheZone) {
+  std::string out, err;
+  ASSERT_EQ(Cairn("--format json --tz -05:00 --playbook-run " + run_path_, &out, &err), 0) << err;
+  Json j = Json::parse(out);
+  EXPECT_EQ(j["report"]["time_zone"], "-05:00");
+  EXPECT_EQ(j["spike"]["onset"], "2024-01-19T04:45:00-05:00");
+  ASSERT_EQ(Cairn("--format md --tz America/New_York", &out, &err), 0) << err;
+  EXPECT_NE(out.find("| Times | America/New\\_York (EST), each with its UTC offset |"), std::string::npos) << out;
+  EXPECT_NE(out.find("2024-01-19T04:45:00-05:00"), std::string::npos);
+  // An unknown zone is a usage error naming it.
+  EXPECT_EQ(Cairn("--format md --tz Mars/Olympus", &out, &err), 2);
+  EXPECT_NE(err.find("unknown time zone 'Mars/Olympus'"), std::string::npos) << err;
+}
+
 TEST_F(ReportCliTest, HtmlIsSelfContainedWhenTheAssetsAreInstalled) {
   std::string out, err;
   std::string html_path = (dir_ / "report.html").string();
