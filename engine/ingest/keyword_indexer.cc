@@ -10,7 +10,9 @@ constexpr size_t kMaxQueued = 16;        // batches in flight before the writer 
 }  // namespace
 
 KeywordIndexer::KeywordIndexer(int64_t flush_postings)
-    : flush_postings_(flush_postings), thread_([this] { Run(); }) {}
+    : flush_postings_(flush_postings), thread_([this] { Run(); }) {
+  current_.text.reserve(kBatchBytes + kBatchBytes / 4);
+}
 
 KeywordIndexer::~KeywordIndexer() {
   if (!thread_.joinable()) return;
@@ -41,8 +43,13 @@ void KeywordIndexer::Push(bool commit, bool finish) {
     space_cv_.wait(lock, [&] { return queue_.size() < kMaxQueued || done_; });
     if (done_) return;  // the thread failed: Finish reports it
     queue_.push_back(std::move(batch));
+    if (!free_.empty()) {
+      current_ = std::move(free_.back());
+      free_.pop_back();
+    }
   }
   queue_cv_.notify_one();
+  if (current_.text.capacity() == 0) current_.text.reserve(kBatchBytes + kBatchBytes / 4);
 }
 
 std::vector<store::KeywordSegment> KeywordIndexer::TakeReady() {
@@ -90,6 +97,12 @@ void KeywordIndexer::Run() {
         ready_.push_back(std::move(segment));
       }
       if (batch.finish) break;
+      batch.text.clear();
+      batch.ids.clear();
+      batch.ends.clear();
+      batch.commit = false;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (free_.size() < kMaxQueued) free_.push_back(std::move(batch));
     }
   } catch (const std::exception& e) {
     std::lock_guard<std::mutex> lock(mu_);

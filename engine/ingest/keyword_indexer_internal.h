@@ -58,6 +58,7 @@ class KeywordIndexer {
   std::condition_variable queue_cv_;  // the thread waits for batches
   std::condition_variable space_cv_;  // the writer waits for room / for the end
   std::deque<Batch> queue_;
+  std::vector<Batch> free_;           // processed batches, their buffers reused (no regrowth)
   std::vector<store::KeywordSegment> ready_;
   std::string error_;
   bool done_ = false;

@@ -89,6 +89,7 @@ uint64_t HashKey(std::string_view key) {
 }  // namespace
 
 bool DecodePostings(std::string_view postings, std::vector<int64_t>* out) {
+  out->reserve(out->size() + postings.size());  // at least a byte per id
   const auto* p = reinterpret_cast<const unsigned char*>(postings.data());
   const auto* end = p + postings.size();
   int64_t id = 0;
@@ -113,7 +114,9 @@ struct KeywordIndexBuilder::Impl {
   };
   std::string arena;             // key bytes
   std::vector<Entry> entries;
-  std::vector<uint32_t> slots;   // entry index + 1 (0: empty); size a power of two
+  // (hash tag << 32) | (entry index + 1), 0 = empty; size a power of two. The tag (high bits of
+  // the hash) spares a visit to the entry for most slots of other keys.
+  std::vector<uint64_t> slots;
   int64_t postings = 0;
   int64_t first_id = 0;
   int64_t last_id = 0;
@@ -121,27 +124,46 @@ struct KeywordIndexBuilder::Impl {
 
   Impl() { slots.assign(1 << 16, 0); }
 
+  // Starts over, keeping the memory (the next segment needs about as much).
+  void Clear() {
+    arena.clear();
+    entries.clear();
+    std::fill(slots.begin(), slots.end(), 0);
+    postings = 0;
+    first_id = last_id = 0;
+    any = false;
+  }
+
   std::string_view Key(const Entry& e) const { return {arena.data() + e.key_offset, e.key_length}; }
 
+  static uint64_t SlotValue(uint64_t hash, size_t idx) {
+    return (hash & 0xffffffff00000000ULL) | static_cast<uint64_t>(idx + 1);
+  }
+
   void Grow() {
-    std::vector<uint32_t> bigger(slots.size() * 2, 0);
+    std::vector<uint64_t> bigger(slots.size() * 2, 0);
     const size_t mask = bigger.size() - 1;
     for (size_t idx = 0; idx < entries.size(); ++idx) {
       size_t slot = entries[idx].hash & mask;
       while (bigger[slot] != 0) slot = (slot + 1) & mask;
-      bigger[slot] = static_cast<uint32_t>(idx + 1);
+      bigger[slot] = SlotValue(entries[idx].hash, idx);
     }
     slots.swap(bigger);
   }
 
   void AddKey(int64_t id, std::string_view key) {
     const uint64_t hash = HashKey(key);
+    const uint64_t tag = hash & 0xffffffff00000000ULL;
     const size_t mask = slots.size() - 1;
     size_t slot = hash & mask;
     while (true) {
-      uint32_t s = slots[slot];
+      uint64_t s = slots[slot];
       if (s == 0) break;
-      Entry& e = entries[s - 1];
+      if ((s & 0xffffffff00000000ULL) != tag) {
+        slot = (slot + 1) & mask;
+        continue;
+      }
+      Entry& e = entries[(s & 0xffffffffULL) - 1];
       if (e.hash == hash && e.key_length == key.size() &&
           std::memcmp(arena.data() + e.key_offset, key.data(), key.size()) == 0) {
         if (e.last_id != id) {
@@ -157,7 +179,7 @@ struct KeywordIndexBuilder::Impl {
     arena.append(key);
     AppendVarint(&e.postings, static_cast<uint64_t>(id));
     entries.push_back(std::move(e));
-    slots[slot] = static_cast<uint32_t>(entries.size());
+    slots[slot] = SlotValue(hash, entries.size() - 1);
     ++postings;
     if (entries.size() * 2 > slots.size()) Grow();
   }
@@ -189,14 +211,29 @@ KeywordSegment KeywordIndexBuilder::TakeSegment() {
   seg.last_id = m.last_id;
   seg.keys = static_cast<int64_t>(m.entries.size());
   seg.postings = m.postings;
-  std::vector<uint32_t> order(m.entries.size());
-  for (size_t idx = 0; idx < order.size(); ++idx) order[idx] = static_cast<uint32_t>(idx);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return m.Key(m.entries[a]) < m.Key(m.entries[b]);
+  // Byte order of the keys: by their first 8 bytes as a big-endian number (keys hold no 0 byte, so
+  // the zero padding of a shorter key sorts it first), the whole keys only on a tie.
+  struct SortKey {
+    uint64_t prefix;
+    uint32_t idx;
+  };
+  std::vector<SortKey> order(m.entries.size());
+  for (size_t idx = 0; idx < order.size(); ++idx) {
+    std::string_view key = m.Key(m.entries[idx]);
+    uint64_t prefix = 0;
+    for (size_t k = 0; k < 8; ++k) {
+      prefix = (prefix << 8) | (k < key.size() ? static_cast<unsigned char>(key[k]) : 0U);
+    }
+    order[idx] = {prefix, static_cast<uint32_t>(idx)};
+  }
+  std::sort(order.begin(), order.end(), [&](const SortKey& a, const SortKey& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return m.Key(m.entries[a.idx]) < m.Key(m.entries[b.idx]);
   });
   KeywordSegment::Block* block = nullptr;
   std::string_view previous;
-  for (uint32_t idx : order) {
+  for (const SortKey& sorted : order) {
+    const uint32_t idx = sorted.idx;
     const Impl::Entry& e = m.entries[idx];
     std::string_view key = m.Key(e);
     size_t shared = 0;
@@ -222,7 +259,7 @@ KeywordSegment KeywordIndexBuilder::TakeSegment() {
     block->data.append(e.postings);
     previous = key;
   }
-  *impl_ = Impl();
+  m.Clear();
   return seg;
 }
 
@@ -349,6 +386,24 @@ std::string_view ColumnBlob(sqlite3_stmt* st, int col) {
   return {static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st, col))};
 }
 
+// The ids of encoded postings that are also in within (ascending), appended to out. False when
+// damaged. Intersects without holding the whole list.
+bool DecodePostingsWithin(std::string_view postings, const std::vector<int64_t>& within,
+                          std::vector<int64_t>* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(postings.data());
+  const auto* end = p + postings.size();
+  auto next = within.begin();
+  int64_t id = 0;
+  while (p < end && next != within.end()) {
+    uint64_t delta = 0;
+    if (!internal::ReadVarint(p, end, &delta)) return false;
+    id += static_cast<int64_t>(delta);
+    if (*next < id) next = std::lower_bound(next, within.end(), id);
+    if (next != within.end() && *next == id) out->push_back(id);
+  }
+  return true;
+}
+
 // Reads postings from the kw tables, segment by segment.
 class KwReader {
  public:
@@ -368,8 +423,9 @@ class KwReader {
     return Ok();
   }
 
-  // Events containing the word key (already folded; cut to kMaxKeywordBytes here).
-  Status Exact(std::string_view key, std::vector<int64_t>* out) {
+  // Events containing the word key (already folded; cut to kMaxKeywordBytes here); only those in
+  // *within when given.
+  Status Exact(std::string_view key, std::vector<int64_t>* out, const std::vector<int64_t>* within = nullptr) {
     key = key.substr(0, kMaxKeywordBytes);
     for (int64_t seg : segments_) {
       sqlite3_stmt* st = floor_.get();
@@ -382,7 +438,7 @@ class KwReader {
       bool ok = true;
       bool damaged = !ForEachBlockEntry(ColumnBlob(st, 1), [&](std::string_view k, std::string_view postings) {
         if (k < key) return true;
-        if (k == key) ok = DecodePostings(postings, out);
+        if (k == key) ok = within ? DecodePostingsWithin(postings, *within, out) : DecodePostings(postings, out);
         return false;
       });
       if (damaged || !ok) return Error::CorruptInput("the keyword index of the case is damaged");
@@ -460,6 +516,13 @@ Result<std::optional<std::vector<int64_t>>> Eval(KwReader& reader, const KwNode&
     case KwNode::Kind::kAnd: {
       Ids acc;
       for (const KwNode& child : node.children) {
+        if (acc && child.kind == KwNode::Kind::kKey) {  // the common case: words of a phrase
+          std::vector<int64_t> ids;
+          CAIRN_TRY(reader.Exact(child.key, &ids, &*acc));
+          acc = std::move(ids);
+          if (acc->empty()) break;
+          continue;
+        }
         CAIRN_ASSIGN_OR_RETURN(Ids ids, Eval(reader, child));
         if (!ids) continue;
         if (!acc) {
