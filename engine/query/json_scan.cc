@@ -190,6 +190,43 @@ struct Cursor {
     return true;
   }
 
+  // The members of an object (at '{') or the elements of an array (at '['): each member's key
+  // is read (unescaped into *key when given), then `value()` reads the value at the cursor.
+  template <class F>
+  bool Items(std::string* key, F&& value) {
+    bool object = *p == '{';
+    char close = object ? '}' : ']';
+    ++p;
+    Ws();
+    if (Peek(close)) {
+      ++p;
+      return true;
+    }
+    while (true) {
+      Ws();
+      if (object) {
+        if (!Peek('"')) return false;
+        if (key) key->clear();
+        if (!String(key)) return false;
+        Ws();
+        if (!Peek(':')) return false;
+        ++p;
+        Ws();
+      }
+      if (!value()) return false;
+      Ws();
+      if (Peek(',')) {
+        ++p;
+        continue;
+      }
+      if (Peek(close)) {
+        ++p;
+        return true;
+      }
+      return false;
+    }
+  }
+
   // Any value; `depth` counts the containers around it.
   bool Skip(int depth) {
     if (p >= end) return false;
@@ -199,38 +236,9 @@ struct Cursor {
       case 'f': return Literal("false");
       case 'n': return Literal("null");
       case '{':
-      case '[': {
+      case '[':
         if (depth >= kMaxNesting) return false;
-        char close = *p == '{' ? '}' : ']';
-        bool object = *p == '{';
-        ++p;
-        Ws();
-        if (Peek(close)) {
-          ++p;
-          return true;
-        }
-        while (true) {
-          Ws();
-          if (object) {
-            if (!Peek('"') || !String(nullptr)) return false;
-            Ws();
-            if (!Peek(':')) return false;
-            ++p;
-            Ws();
-          }
-          if (!Skip(depth + 1)) return false;
-          Ws();
-          if (Peek(',')) {
-            ++p;
-            continue;
-          }
-          if (Peek(close)) {
-            ++p;
-            return true;
-          }
-          return false;
-        }
-      }
+        return Items(nullptr, [&] { return Skip(depth + 1); });
       default: return Number();
     }
   }
@@ -323,41 +331,17 @@ struct JsonAutoScanner::Walker {
   // The members of an object at '{', flattened at `depth` (members of the root are at 1).
   bool Object(int depth, bool counting) {
     if (depth > kMaxNesting) return false;
-    ++c.p;
-    c.Ws();
-    if (c.Peek('}')) {
-      ++c.p;
-      return true;
-    }
     size_t base = path.size();
-    while (true) {
-      c.Ws();
-      if (!c.Peek('"')) return false;
-      key.clear();
-      if (!c.String(counting ? nullptr : &key)) return false;
-      c.Ws();
-      if (!c.Peek(':')) return false;
-      ++c.p;
-      c.Ws();
+    bool ok = c.Items(counting ? nullptr : &key, [&] {
       if (!counting) {
         path.resize(base);
         if (base > 0) path += '.';
         AppendPathKey(&path, key);
       }
-      if (!Member(depth, counting)) return false;
-      c.Ws();
-      if (c.Peek(',')) {
-        ++c.p;
-        continue;
-      }
-      if (c.Peek('}')) {
-        ++c.p;
-        break;
-      }
-      return false;
-    }
+      return Member(depth, counting);
+    });
     if (!counting) path.resize(base);
-    return true;
+    return ok;
   }
 
   bool Member(int depth, bool counting) {
@@ -385,30 +369,12 @@ struct JsonAutoScanner::Walker {
     const char* start = c.p;
     // First pass: validate, and learn whether it is empty or holds only scalars.
     bool empty = true, scalars = true;
-    {
-      ++c.p;
-      c.Ws();
-      if (c.Peek(']')) {
-        ++c.p;
-      } else {
-        while (true) {
-          c.Ws();
-          if (c.Peek('{') || c.Peek('[')) scalars = false;
-          if (!c.Skip(depth + 1)) return false;
-          empty = false;
-          c.Ws();
-          if (c.Peek(',')) {
-            ++c.p;
-            continue;
-          }
-          if (c.Peek(']')) {
-            ++c.p;
-            break;
-          }
-          return false;
-        }
-      }
-    }
+    bool ok = c.Items(nullptr, [&] {
+      if (c.Peek('{') || c.Peek('[')) scalars = false;
+      empty = false;
+      return c.Skip(depth + 1);
+    });
+    if (!ok) return false;
     if (empty || (scalars && !s.extract_arrays_)) {
       Leaf({JsonKind::kArray, std::string_view(start, static_cast<size_t>(c.p - start))}, counting);
       return true;
@@ -503,53 +469,27 @@ struct JsonPathScanner::Walker {
 
   bool Object(size_t node, int depth) {
     if (depth > kMaxNesting) return false;
-    ++c.p;
-    c.Ws();
-    if (c.Peek('}')) {
-      ++c.p;
-      return true;
-    }
-    while (true) {
-      c.Ws();
-      if (!c.Peek('"')) return false;
-      key.clear();
-      if (!c.String(&key)) return false;
-      c.Ws();
-      if (!c.Peek(':')) return false;
-      ++c.p;
-      c.Ws();
+    return c.Items(&key, [&] {
       const Node& n = s.nodes_[node];
       auto it = n.children.find(key);
-      if (it != n.children.end() && !seen[it->second]) {
-        size_t child = it->second;
-        seen[child] = true;  // the first member of a name is the one a path follows
-        const char* start = c.p;
-        JsonSpan span;
-        if (!s.nodes_[child].children.empty() && c.Peek('{')) {
-          span.kind = JsonKind::kObject;
-          if (!Object(child, depth + 1)) return false;
-        } else if (!c.Value(depth, &span)) {
-          return false;
-        }
-        span.text = std::string_view(start, static_cast<size_t>(c.p - start));
-        for (size_t k : s.nodes_[child].keys) {
-          (*spans)[k] = span;
-          (*found)[k] = true;
-        }
-      } else if (!c.Skip(depth)) {
+      if (it == n.children.end() || seen[it->second]) return c.Skip(depth);
+      size_t child = it->second;
+      seen[child] = true;  // the first member of a name is the one a path follows
+      const char* start = c.p;
+      JsonSpan span;
+      if (!s.nodes_[child].children.empty() && c.Peek('{')) {
+        span.kind = JsonKind::kObject;
+        if (!Object(child, depth + 1)) return false;
+      } else if (!c.Value(depth, &span)) {
         return false;
       }
-      c.Ws();
-      if (c.Peek(',')) {
-        ++c.p;
-        continue;
+      span.text = std::string_view(start, static_cast<size_t>(c.p - start));
+      for (size_t k : s.nodes_[child].keys) {
+        (*spans)[k] = span;
+        (*found)[k] = true;
       }
-      if (c.Peek('}')) {
-        ++c.p;
-        return true;
-      }
-      return false;
-    }
+      return true;
+    });
   }
 };
 
