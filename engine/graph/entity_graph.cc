@@ -14,6 +14,7 @@
 #include <boost/graph/filtered_graph.hpp>
 
 #include "engine/common/strings.h"
+#include "engine/graph/graph_internal.h"
 #include "engine/graph/relations.h"
 
 namespace cairn::graph {
@@ -228,22 +229,7 @@ Result<EntityGraph> EntityGraph::Load(store::CaseStore& store) {
     edge.last_seen = st.IsNull(5) ? 0 : st.Int(5);
     edge.count = st.Int(6);
     edge.errors = st.Int(7);
-    if (!st.IsNull(8)) {
-      // A JSON array of integers, written by DeriveRelations.
-      std::string_view text = st.Text(8);
-      int64_t value = 0;
-      bool in_number = false;
-      for (char c : text) {
-        if (c >= '0' && c <= '9') {
-          value = value * 10 + (c - '0');
-          in_number = true;
-        } else {
-          if (in_number) edge.sample_events.push_back(value);
-          value = 0;
-          in_number = false;
-        }
-      }
-    }
+    if (!st.IsNull(8)) ForEachSampleId(st.Text(8), [&](int64_t id) { edge.sample_events.push_back(id); });
     if (!st.IsNull(9)) edge.attrs = std::string(st.Text(9));
     size_t src = impl->Vertex(edge.src);
     size_t dst = impl->Vertex(edge.dst);

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to engine/graph: principal classification shared by relations.cc and its tests.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,25 @@ namespace cairn::graph {
 
 // Sample event ids kept per relation: the first four and the last.
 inline constexpr size_t kMaxSamples = 5;
+
+// Calls add(id) for each integer of a relation's sample_events, the JSON array of integers
+// DeriveRelations writes ("[1,2,3]").
+template <class F>
+void ForEachSampleId(std::string_view text, F&& add) {
+  int64_t value = 0;
+  bool in_number = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + (c - '0');
+      in_number = true;
+    } else {
+      if (in_number) add(value);
+      value = 0;
+      in_number = false;
+    }
+  }
+  if (in_number) add(value);
+}
 
 // The principal vertex of an event.
 struct PrincipalRef {

@@ -816,23 +816,6 @@ void Aggregator::Fold(const Group& group, const std::vector<ChangeInfo>& changes
   }
 }
 
-// The integers of a JSON array of integers written by Write ("[1,2,3]").
-void ParseSamples(std::string_view text, Samples* samples) {
-  int64_t value = 0;
-  bool in_number = false;
-  for (char c : text) {
-    if (c >= '0' && c <= '9') {
-      value = value * 10 + (c - '0');
-      in_number = true;
-    } else {
-      if (in_number) samples->Add(value);
-      value = 0;
-      in_number = false;
-    }
-  }
-  if (in_number) samples->Add(value);
-}
-
 // Merges the new attrs of an edge (request counters, credential changes) into attrs.
 void MergeAttrs(Aggregator& agg, const Interner& interner, EdgeAgg& edge, Json& attrs) {
   if (edge.counters != kNone) {
@@ -1080,7 +1063,7 @@ Status Write(store::CaseStore& store, Aggregator& agg, const Interner& interner,
     int64_t id = find_edge.Int(0);
     edge.count += find_edge.Int(1);
     edge.errors += find_edge.Int(2);
-    if (!find_edge.IsNull(3)) ParseSamples(find_edge.Text(3), &edge.samples);
+    if (!find_edge.IsNull(3)) ForEachSampleId(find_edge.Text(3), [&](int64_t sample) { edge.samples.Add(sample); });
     if (!find_edge.IsNull(5)) edge.first = std::min<TimeMs>(edge.first, find_edge.Int(5));
     if (!find_edge.IsNull(6)) edge.last = std::max<TimeMs>(edge.last, find_edge.Int(6));
     bool write_attrs = has_new_attrs;
