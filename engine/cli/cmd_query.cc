@@ -69,6 +69,10 @@ int RunQueryCommand(const QueryArgs& args) {
   if (!result->geo_db.empty()) Note("GeoIP database: " + result->geo_db);
   if (args.explain) {
     Note("sql: " + result->stats.sql);
+    if (result->stats.blocks_read + result->stats.blocks_skipped > 0) {
+      Note("event blocks: " + WithThousands(result->stats.blocks_read) + " read, " +
+           WithThousands(result->stats.blocks_skipped) + " skipped");
+    }
     Note("events read " + WithThousands(result->stats.events_read) + ", matched " +
          WithThousands(result->stats.events_matched) + ", rows " + WithThousands(result->stats.rows_out) +
          ", " + std::to_string(MonotonicMs() - start) + " ms");

@@ -9,6 +9,7 @@
 #include "engine/query/parser.h"
 #include "engine/query/stages_internal.h"
 #include "engine/store/case_store.h"
+#include "engine/store/event_blocks.h"
 
 namespace cairn::query {
 
@@ -553,14 +554,13 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     select += ", e." + column;
     fetch.push_back({static_cast<int>(id), next_col++, integer});
   }
-  std::string sql = select + " FROM events e" + where_clause;
-  if (ordered) sql += options.newest_first ? " ORDER BY e.ts DESC, e.id DESC" : " ORDER BY e.ts, e.id";
-  result.stats.sql = sql;
-  result.stats.used_fts = sp.used_fts;
-  result.stats.ordered_by_time = ordered;
-
-  CAIRN_ASSIGN_OR_RETURN(store::Statement st, store.Prepare(sql));
-  for (size_t k = 0; k < params.size(); ++k) st.Bind(static_cast<int>(k + 1), std::string_view(params[k]));
+  // Event blocks (store/event_blocks.h) serve an unordered scan that needs no typed column:
+  // every event up to the last block comes from them, the events above it from SQL.
+  bool use_blocks = options.use_event_blocks && !ordered && !need_host && fetch.empty() && !sp.used_fts;
+  if (use_blocks) {
+    CAIRN_ASSIGN_OR_RETURN(auto flag, store.GetMeta(store::kEventBlocksMetaKey));
+    use_blocks = flag && *flag == "1";
+  }
 
   // Per-source metadata values.
   struct SourceValues {
@@ -587,17 +587,8 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
   Record rec;
   rec.base = &base;
   static const Value kNull;
-  while (!ctx.stop) {
-    if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
-    CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    ++result.stats.events_read;
-    base.id = st.Int(0);
-    base.ts = st.Int(1);
-    base.source_id = st.Int(2);
-    std::string_view raw = raw_col >= 0 ? st.Text(raw_col) : std::string_view();
-    std::string_view host = host_col >= 0 ? st.Text(host_col) : std::string_view();
-    if (!scope->trivial() && !scope->Matches(raw, base.source_id, host)) continue;
+  // One event into the pipeline; st (nullable) holds its typed columns.
+  auto push = [&](std::string_view raw, std::string_view host, store::Statement* st) -> Status {
     ++result.stats.events_matched;
     if (need_raw) base.values[static_cast<size_t>(id_raw)].SetString(raw);
     base.values[static_cast<size_t>(id_mt)] = Value::Time(base.ts);
@@ -618,16 +609,124 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         base.values[static_cast<size_t>(id_shost)] = svp ? svp->host : kNull;
       }
     }
-    for (const Fetch& f : fetch) {
-      Value& v = base.values[static_cast<size_t>(f.id)];
-      if (st.IsNull(f.col)) v = kNull;
-      else if (f.integer) v = Value::Int(st.Int(f.col));
-      else v.SetString(st.Text(f.col));
+    if (st) {
+      for (const Fetch& f : fetch) {
+        Value& v = base.values[static_cast<size_t>(f.id)];
+        if (st->IsNull(f.col)) v = kNull;
+        else if (f.integer) v = Value::Int(st->Int(f.col));
+        else v.SetString(st->Text(f.col));
+      }
     }
     for (auto& slot : rec.slots) slot.set = false;
     rec.owned.reset();
     rec.base = &base;
-    CAIRN_TRY(head->Push(rec));
+    return head->Push(rec);
+  };
+
+  int64_t blocks_through = 0;  // the events with id <= it came from blocks
+  if (use_blocks) {
+    // Time ranges an event must fall in (half-open); none: any time.
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    if (ctx.compare) {
+      ranges = {{ctx.compare->from, ctx.compare->to}, {ctx.compare->baseline_from, ctx.compare->baseline_to}};
+    } else if (options.from || options.to) {
+      ranges = {{options.from.value_or(INT64_MIN), options.to.value_or(INT64_MAX)}};
+    }
+    auto in_ranges = [&](int64_t ts) {
+      if (ranges.empty()) return true;
+      for (const auto& r : ranges) {
+        if (ts >= r.first && ts < r.second) return true;
+      }
+      return false;
+    };
+    auto overlaps = [&](int64_t lo, int64_t hi) {
+      if (ranges.empty()) return true;
+      for (const auto& r : ranges) {
+        if (hi >= r.first && lo < r.second) return true;
+      }
+      return false;
+    };
+    // Without keywords the scope depends on the source alone: decided once per source.
+    const bool per_source = !sp.needs_raw;
+    std::unordered_map<int64_t, bool> source_in_scope;
+    if (per_source) {
+      for (const auto& [id, info] : sources) source_in_scope[id] = scope->Matches(std::string_view(), id, std::string_view());
+    }
+    auto source_may_match = [&](int64_t id) {
+      if (!per_source) return true;
+      auto it = source_in_scope.find(id);
+      return it != source_in_scope.end() && it->second;
+    };
+    CAIRN_ASSIGN_OR_RETURN(
+        store::Statement bst,
+        store.Prepare("SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks "
+                      "WHERE last_id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key='kw_indexed_through') "
+                      "ORDER BY first_id"));
+    store::DecodedBlock block;
+    std::string block_data;
+    std::vector<int64_t> block_sources;
+    while (!ctx.stop) {
+      if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
+      CAIRN_ASSIGN_OR_RETURN(bool row, bst.Step());
+      if (!row) break;
+      blocks_through = std::max(blocks_through, bst.Int(1));
+      if (!store::ParseBlockSources(bst.Text(4), &block_sources)) {
+        return Error::CorruptInput("event block " + std::to_string(bst.Int(0)) + " of the case is damaged")
+            .WithHelp("re-ingest the evidence into a new case");
+      }
+      bool any_source = std::any_of(block_sources.begin(), block_sources.end(), source_may_match);
+      if (!any_source || !overlaps(bst.Int(2), bst.Int(3))) {
+        ++result.stats.blocks_skipped;
+        continue;
+      }
+      bool all_sources = per_source && std::all_of(block_sources.begin(), block_sources.end(), source_may_match);
+      bool all_times = ranges.empty();
+      CAIRN_TRY(store.ReadBlob("event_blocks", "data", bst.Int(0), &block_data));
+      if (!block.Decode(block_data)) {
+        return Error::CorruptInput("event block " + std::to_string(bst.Int(0)) + " of the case is damaged")
+            .WithHelp("re-ingest the evidence into a new case");
+      }
+      ++result.stats.blocks_read;
+      for (size_t k = 0; k < block.size() && !ctx.stop; ++k) {
+        if ((k & 63) == 63 && options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+          return Error::Io("query cancelled");
+        }
+        ++result.stats.events_read;
+        base.id = block.id(k);
+        base.ts = block.ts(k);
+        base.source_id = block.source_id(k);
+        if (!all_times && !in_ranges(base.ts)) continue;
+        std::string_view raw = block.raw(k);
+        if (!all_sources && !scope->Matches(raw, base.source_id, std::string_view())) continue;
+        CAIRN_TRY(push(raw, std::string_view(), nullptr));
+      }
+    }
+    if (blocks_through > 0) {
+      where_clause += (where_clause.empty() ? " WHERE " : " AND ") + std::string("e.id > ") + std::to_string(blocks_through);
+    }
+  }
+
+  // The events above the blocks: a rowid range, which no index on source or time would narrow.
+  std::string sql = select + (blocks_through > 0 ? " FROM events e NOT INDEXED" : " FROM events e") + where_clause;
+  if (ordered) sql += options.newest_first ? " ORDER BY e.ts DESC, e.id DESC" : " ORDER BY e.ts, e.id";
+  result.stats.sql = sql;
+  result.stats.used_fts = sp.used_fts;
+  result.stats.ordered_by_time = ordered;
+
+  CAIRN_ASSIGN_OR_RETURN(store::Statement st, store.Prepare(sql));
+  for (size_t k = 0; k < params.size(); ++k) st.Bind(static_cast<int>(k + 1), std::string_view(params[k]));
+  while (!ctx.stop) {
+    if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
+    CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    ++result.stats.events_read;
+    base.id = st.Int(0);
+    base.ts = st.Int(1);
+    base.source_id = st.Int(2);
+    std::string_view raw = raw_col >= 0 ? st.Text(raw_col) : std::string_view();
+    std::string_view host = host_col >= 0 ? st.Text(host_col) : std::string_view();
+    if (!scope->trivial() && !scope->Matches(raw, base.source_id, host)) continue;
+    CAIRN_TRY(push(raw, host, &st));
   }
   CAIRN_TRY(head->Finish());
   result.notices = std::move(ctx.notices);

@@ -44,6 +44,10 @@ struct QueryOptions {
   // Diagnosis and tests: json and json auto always build the whole document tree instead of
   // reading only the leaves the query uses (the two give the same answers).
   bool json_full_tree = false;
+  // Read events from the case's event blocks where the query allows it (an unordered scan of
+  // raw text and source metadata; store/event_blocks.h). false: always step the events table
+  // (diagnosis and tests: the two give the same answers).
+  bool use_event_blocks = true;
 };
 
 // Receives result rows as they are produced. `columns` names the values (same vector object for
@@ -60,6 +64,8 @@ struct QueryStats {
   int64_t events_matched = 0;  // after the exact scope check
   int64_t rows_out = 0;
   std::string sql;             // the statement that ran (for --explain and tests)
+  int64_t blocks_read = 0;     // event blocks decoded (the events above them came from sql)
+  int64_t blocks_skipped = 0;  // event blocks left out by their sources or time range
   bool used_fts = false;
   bool ordered_by_time = false;
 };

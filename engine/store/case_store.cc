@@ -101,6 +101,15 @@ CREATE TABLE IF NOT EXISTS kw(
   postings BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS kw_key ON kw(seg, first_key);
+CREATE TABLE IF NOT EXISTS event_blocks(
+  first_id INTEGER PRIMARY KEY,
+  last_id INTEGER NOT NULL,
+  min_ts INTEGER NOT NULL,
+  max_ts INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  sources TEXT NOT NULL,
+  data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rejects(
   id INTEGER PRIMARY KEY,
   source_id INTEGER NOT NULL,
@@ -142,7 +151,7 @@ CREATE TABLE IF NOT EXISTS saved_queries(name TEXT PRIMARY KEY, query TEXT NOT N
 )SQL";
 
 enum Slot {
-  kInsertEvent, kInsertReject, kFindEventId, kInsertCollision, kInsertKwSegment, kInsertKwBlock,
+  kInsertEvent, kInsertReject, kFindEventId, kInsertCollision, kInsertKwSegment, kInsertKwBlock, kInsertEventBlock,
   kSlotCount
 };
 
@@ -237,6 +246,12 @@ std::string_view Statement::Text(int col) const {
   return {p, static_cast<size_t>(sqlite3_column_bytes(impl_->stmt.get(), col))};
 }
 
+std::string_view Statement::Blob(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(impl_->stmt.get(), col));
+  if (!p) return {};
+  return {p, static_cast<size_t>(sqlite3_column_bytes(impl_->stmt.get(), col))};
+}
+
 CaseStore::CaseStore() : db_(std::make_unique<Db>()) {}
 CaseStore::~CaseStore() {
   cache_.clear();  // finalize statements before closing
@@ -326,6 +341,22 @@ Status CaseStore::InitSchema(bool writable) {
     return Error::Schema("cannot create the case schema in '" + path_ + "': " + msg);
   }
   return SetMeta("schema_version", std::to_string(kSchemaVersion));
+}
+
+Status CaseStore::ReadBlob(const char* table, const char* column, int64_t rowid, std::string* out) {
+  sqlite3* db = db_->handle.get();
+  sqlite3_blob* blob = nullptr;
+  if (sqlite3_blob_open(db, "main", table, column, rowid, 0, &blob) != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    return SqlError(db, std::string("cannot read ") + table + "." + column + " of row " + std::to_string(rowid));
+  }
+  out->resize(static_cast<size_t>(sqlite3_blob_bytes(blob)));
+  int rc = sqlite3_blob_read(blob, out->data(), static_cast<int>(out->size()), 0);
+  sqlite3_blob_close(blob);
+  if (rc != SQLITE_OK) {
+    return SqlError(db, std::string("cannot read ") + table + "." + column + " of row " + std::to_string(rowid));
+  }
+  return Ok();
 }
 
 Status CaseStore::Begin() { return Exec("BEGIN IMMEDIATE"); }
@@ -542,7 +573,10 @@ Result<std::optional<int64_t>> CaseStore::KeywordWatermark() {
 
 Result<int64_t> CaseStore::StartKeywordIndex() {
   CAIRN_ASSIGN_OR_RETURN(auto watermark, KeywordWatermark());
-  if (watermark) return *watermark;
+  if (watermark) {
+    CAIRN_TRY(BackfillEventBlocks(*watermark));
+    return *watermark;
+  }
   // A case from before the kw tables: its FTS5 index goes; every event gets indexed anew.
   CAIRN_ASSIGN_OR_RETURN(Statement probe,
                          Prepare("SELECT count(*) FROM sqlite_master WHERE name='events_fts'"));
@@ -551,7 +585,41 @@ Result<int64_t> CaseStore::StartKeywordIndex() {
   probe.Reset();  // a statement still stepping would keep the table locked
   if (has_fts) CAIRN_TRY(Exec("DROP TABLE events_fts"));
   CAIRN_TRY(SetMeta(internal::kKeywordWatermarkKey, "0"));
+  CAIRN_TRY(SetMeta(kEventBlocksMetaKey, "1"));
   return int64_t{0};
+}
+
+Status CaseStore::BackfillEventBlocks(int64_t watermark) {
+  CAIRN_ASSIGN_OR_RETURN(auto flag, GetMeta(kEventBlocksMetaKey));
+  if (flag) return Ok();
+  if (watermark > 0) {
+    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT id, ts, source_id, raw FROM events WHERE id<=? ORDER BY id"));
+    st.Bind(1, watermark);
+    EventBlockBuilder builder;
+    size_t pending = 0;
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      builder.Add(st.Int(0), st.Int(1), st.Int(2), st.Text(3));
+      if (++pending >= 64 * kBlockMaxEvents) {
+        for (const auto& block : builder.Take()) CAIRN_TRY(WriteEventBlock(block));
+        pending = 0;
+      }
+    }
+    for (const auto& block : builder.Take()) CAIRN_TRY(WriteEventBlock(block));
+  }
+  return SetMeta(kEventBlocksMetaKey, "1");
+}
+
+Status CaseStore::WriteEventBlock(const EventBlock& block) {
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement * ins,
+      Cached(kInsertEventBlock, "INSERT INTO event_blocks(first_id,last_id,min_ts,max_ts,events,sources,data) "
+                                "VALUES(?,?,?,?,?,?,?)"));
+  ins->Bind(1, block.first_id).Bind(2, block.last_id).Bind(3, block.min_ts).Bind(4, block.max_ts);
+  ins->Bind(5, block.events).Bind(6, std::string_view(block.sources));
+  sqlite3_bind_blob64(ins->impl_->stmt.get(), 7, block.data.data(), block.data.size(), SQLITE_STATIC);
+  return ins->Run();
 }
 
 Status CaseStore::WriteKeywordSegment(const KeywordSegment& segment) {
@@ -575,6 +643,7 @@ Status CaseStore::WriteKeywordSegment(const KeywordSegment& segment) {
       CAIRN_TRY(ins->Run());
     }
   }
+  for (const auto& block : segment.event_blocks) CAIRN_TRY(WriteEventBlock(block));
   CAIRN_ASSIGN_OR_RETURN(auto watermark, KeywordWatermark());
   if (!watermark || segment.last_id > *watermark) {
     CAIRN_TRY(SetMeta(internal::kKeywordWatermarkKey, std::to_string(segment.last_id)));
@@ -586,16 +655,21 @@ Status CaseStore::IndexKeywords() {
   CAIRN_TRY(Begin());
   auto run = [&]() -> Status {
     CAIRN_ASSIGN_OR_RETURN(int64_t watermark, StartKeywordIndex());
-    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT id, raw FROM events WHERE id>? ORDER BY id"));
+    CAIRN_ASSIGN_OR_RETURN(Statement st,
+                           Prepare("SELECT id, ts, source_id, raw FROM events WHERE id>? ORDER BY id"));
     st.Bind(1, watermark);
     KeywordIndexBuilder builder;
+    EventBlockBuilder blocks;
     while (true) {
       CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      builder.Add(st.Int(0), st.Text(1));
+      builder.Add(st.Int(0), st.Text(3));
+      blocks.Add(st.Int(0), st.Int(1), st.Int(2), st.Text(3));
     }
     if (builder.empty()) return Ok();
-    return WriteKeywordSegment(builder.TakeSegment());
+    KeywordSegment segment = builder.TakeSegment();
+    segment.event_blocks = blocks.Take();
+    return WriteKeywordSegment(segment);
   };
   Status st = run();
   if (!st.ok()) {

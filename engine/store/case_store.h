@@ -6,6 +6,8 @@
 //   sources(...)                          chain of custody: path, size, sha256, format, counts
 //   source_categories(source_id, category)
 //   events(...)                           normalized events with raw text
+//   event_blocks(...)                     the events again as LZ4 column blocks for scans
+//                                         (event_blocks.h), under the same watermark
 //   kw_segments(...), kw(...)             Cairn's keyword index over events.raw (keyword_index.h);
 //                                         meta "kw_indexed_through" is its watermark. Cases from
 //                                         before it carry an FTS5 table events_fts instead, until
@@ -31,8 +33,8 @@
 
 namespace cairn::store {
 
-// 2: the keyword index is the kw tables (1: FTS5 events_fts).
-constexpr int kSchemaVersion = 2;
+// 3: event_blocks (2: the keyword index is the kw tables; 1: FTS5 events_fts).
+constexpr int kSchemaVersion = 3;
 
 // A prepared statement. Columns and parameters are 0-based for columns, 1-based for parameters
 // (as in SQLite). Obtained from CaseStore::Prepare; must not outlive its store.
@@ -72,6 +74,7 @@ class Statement {
   double Real(int col) const;
   // View valid until the next Step/Reset.
   std::string_view Text(int col) const;
+  std::string_view Blob(int col) const;  // the bytes of a BLOB (or text) column, no copy
 
   struct Impl;
 
@@ -142,6 +145,10 @@ class CaseStore {
   Status Rollback();
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
+  // Reads the BLOB in table.column of row rowid into *out (its capacity reused), through SQLite's
+  // incremental blob I/O: no allocation per call, unlike a column read of a blob that spans
+  // overflow pages. Errors: kIo (no such row or column).
+  Status ReadBlob(const char* table, const char* column, int64_t rowid, std::string* out);
 
   // meta table
   Result<std::optional<std::string>> GetMeta(std::string_view key);
@@ -165,9 +172,11 @@ class CaseStore {
   // nullopt when the case has no kw index yet.
   Result<std::optional<int64_t>> KeywordWatermark();
   // Inside a transaction: makes sure the case has a kw index (a case from before it loses its FTS5
-  // table events_fts and gets watermark 0) and returns the watermark.
+  // table events_fts and gets watermark 0) and event blocks up to the watermark (a case from
+  // before them gets them now, event_blocks.h), and returns the watermark.
   Result<int64_t> StartKeywordIndex();
-  // Inside a transaction: writes the segment's blocks and raises the watermark to its last_id.
+  // Inside a transaction: writes the segment's blocks and event blocks and raises the watermark to
+  // its last_id.
   // Segments must come in id order, above the watermark.
   Status WriteKeywordSegment(const KeywordSegment& segment);
   // Indexes every event above the watermark, in one transaction of its own.
@@ -188,6 +197,8 @@ class CaseStore {
  private:
   CaseStore();
   Status InitSchema(bool create);
+  Status BackfillEventBlocks(int64_t watermark);
+  Status WriteEventBlock(const EventBlock& block);
   Result<Statement*> Cached(int slot, std::string_view sql);
 
   struct Db;

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/store/event_blocks.h"
+
 namespace cairn::store {
 
 constexpr size_t kMaxKeywordBytes = 32;
@@ -77,6 +79,9 @@ struct KeywordSegment {
   int64_t keys = 0;       // distinct keys
   int64_t postings = 0;   // (key, event) pairs
   std::vector<Block> blocks;
+  // The same events as column blocks (event_blocks.h), written with the segment; may be empty
+  // (a segment built without them).
+  std::vector<EventBlock> event_blocks;
 };
 
 // In-memory postings of events added in increasing id order. Not thread-safe; cheap to move.

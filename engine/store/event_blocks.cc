@@ -1,0 +1,162 @@
+#include "engine/store/event_blocks.h"
+
+#include <lz4.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "engine/store/keyword_index.h"
+
+namespace cairn::store {
+
+namespace {
+
+void PutVarint(std::string* out, uint64_t value) {
+  char buf[10];
+  size_t n = 0;
+  while (value >= 0x80) {
+    buf[n++] = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  buf[n++] = static_cast<char>(value);
+  out->append(buf, n);
+}
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+// Reads n varints into out (resized); false when the input ends early.
+bool ReadVarints(const unsigned char*& p, const unsigned char* end, size_t n, std::vector<uint64_t>* scratch) {
+  scratch->resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    if (!internal::ReadVarint(p, end, &(*scratch)[k])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Payload: varint n; n varint id deltas (the first from 0); n zigzag-varint time deltas (the
+// first from 0); n varint source ids; n varint raw lengths; the raw texts back to back.
+void EventBlockBuilder::Add(int64_t id, int64_t ts, int64_t source_id, std::string_view raw) {
+  ids_.push_back(id);
+  ts_.push_back(ts);
+  source_ids_.push_back(source_id);
+  text_.append(raw);
+  ends_.push_back(static_cast<uint32_t>(text_.size()));
+  if (ids_.size() >= kBlockMaxEvents || text_.size() >= kBlockMaxRawBytes) Seal();
+}
+
+void EventBlockBuilder::Seal() {
+  if (ids_.empty()) return;
+  EventBlock b;
+  b.first_id = ids_.front();
+  b.last_id = ids_.back();
+  b.events = static_cast<int64_t>(ids_.size());
+  b.min_ts = *std::min_element(ts_.begin(), ts_.end());
+  b.max_ts = *std::max_element(ts_.begin(), ts_.end());
+  std::vector<int64_t> sources = source_ids_;
+  std::sort(sources.begin(), sources.end());
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  for (int64_t s : sources) {
+    if (!b.sources.empty()) b.sources += ',';
+    b.sources += std::to_string(s);
+  }
+  payload_.clear();
+  PutVarint(&payload_, ids_.size());
+  int64_t prev = 0;
+  for (int64_t id : ids_) {
+    PutVarint(&payload_, static_cast<uint64_t>(id - prev));
+    prev = id;
+  }
+  prev = 0;
+  for (int64_t ts : ts_) {
+    PutVarint(&payload_, ZigZag(ts - prev));
+    prev = ts;
+  }
+  for (int64_t s : source_ids_) PutVarint(&payload_, static_cast<uint64_t>(s));
+  uint32_t begin = 0;
+  for (uint32_t e : ends_) {
+    PutVarint(&payload_, e - begin);
+    begin = e;
+  }
+  payload_.append(text_);
+  const int bound = LZ4_compressBound(static_cast<int>(payload_.size()));
+  b.data.resize(4 + static_cast<size_t>(bound));
+  const uint32_t size = static_cast<uint32_t>(payload_.size());
+  for (int k = 0; k < 4; ++k) b.data[static_cast<size_t>(k)] = static_cast<char>((size >> (8 * k)) & 0xff);
+  const int written = LZ4_compress_default(payload_.data(), b.data.data() + 4, static_cast<int>(payload_.size()), bound);
+  b.data.resize(4 + static_cast<size_t>(std::max(written, 0)));
+  done_.push_back(std::move(b));
+  ids_.clear();
+  ts_.clear();
+  source_ids_.clear();
+  ends_.clear();
+  text_.clear();
+}
+
+std::vector<EventBlock> EventBlockBuilder::Take() {
+  Seal();
+  std::vector<EventBlock> out;
+  out.swap(done_);
+  return out;
+}
+
+bool DecodedBlock::Decode(std::string_view data) {
+  ids_.clear();
+  ts_.clear();
+  source_ids_.clear();
+  ends_.clear();
+  if (data.size() < 4) return false;
+  uint32_t size = 0;
+  for (int k = 0; k < 4; ++k) size |= static_cast<uint32_t>(static_cast<unsigned char>(data[static_cast<size_t>(k)])) << (8 * k);
+  if (size > (64u << 20)) return false;
+  payload_.resize(size);
+  const int got = LZ4_decompress_safe(data.data() + 4, payload_.data(), static_cast<int>(data.size() - 4),
+                                      static_cast<int>(size));
+  if (got != static_cast<int>(size)) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(payload_.data());
+  const auto* end = p + payload_.size();
+  uint64_t n = 0;
+  if (!internal::ReadVarint(p, end, &n) || n > kBlockMaxEvents * 4 || n > payload_.size()) return false;
+  std::vector<uint64_t>& scratch = scratch_;
+  if (!ReadVarints(p, end, n, &scratch)) return false;
+  ids_.resize(n);
+  int64_t prev = 0;
+  for (size_t k = 0; k < n; ++k) ids_[k] = prev = prev + static_cast<int64_t>(scratch[k]);
+  if (!ReadVarints(p, end, n, &scratch)) return false;
+  ts_.resize(n);
+  prev = 0;
+  for (size_t k = 0; k < n; ++k) ts_[k] = prev = prev + UnZigZag(scratch[k]);
+  if (!ReadVarints(p, end, n, &scratch)) return false;
+  source_ids_.assign(scratch.begin(), scratch.end());
+  if (!ReadVarints(p, end, n, &scratch)) return false;
+  ends_.resize(n);
+  uint64_t total = 0;
+  for (size_t k = 0; k < n; ++k) {
+    total += scratch[k];
+    if (total > static_cast<uint64_t>(end - p)) return false;
+    ends_[k] = static_cast<uint32_t>(total);
+  }
+  if (total != static_cast<uint64_t>(end - p)) return false;
+  text_ = reinterpret_cast<const char*>(p);
+  return true;
+}
+
+bool ParseBlockSources(std::string_view text, std::vector<int64_t>* out) {
+  out->clear();
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(text.data() + pos, text.data() + comma, v);
+    if (ec != std::errc() || ptr != text.data() + comma) return false;
+    out->push_back(v);
+    pos = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,80 @@
+#pragma once
+// Event blocks: the events of a case again, as column blocks for scans. A block holds up to
+// kBlockMaxEvents consecutive events (or about kBlockMaxRawBytes of raw text): their ids, times,
+// source ids and raw text, LZ4-compressed in one blob. A query that reads every event of a few
+// sources decodes blocks instead of stepping one SQLite row per event (engine/query/query.cc).
+//
+// Blocks are built beside the keyword index, from the same events, on the keyword indexer's
+// thread, and written in the same transaction as the index segment of those events: the keyword
+// watermark (meta "kw_indexed_through") covers both. Meta "event_blocks" = "1" says that every
+// event at or below the watermark is in a block; cases from before blocks lack it until the next
+// ingest backfills them (CaseStore::StartKeywordIndex). docs/schema.md ("Event blocks") has the
+// table and the blob format.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::store {
+
+// Meta key: "1" when every event at or below the keyword watermark is in event_blocks.
+constexpr const char* kEventBlocksMetaKey = "event_blocks";
+
+constexpr size_t kBlockMaxEvents = 4096;
+constexpr size_t kBlockMaxRawBytes = 1 << 20;
+
+// One encoded block, as stored in a row of event_blocks.
+struct EventBlock {
+  int64_t first_id = 0;
+  int64_t last_id = 0;
+  int64_t min_ts = 0;
+  int64_t max_ts = 0;
+  int64_t events = 0;
+  std::string sources;  // the distinct source ids, ascending, comma-separated ("3,4")
+  std::string data;     // 4-byte little-endian payload size, then the LZ4 block of the payload
+};
+
+// Builds blocks from events added in increasing id order. Not thread-safe.
+class EventBlockBuilder {
+ public:
+  void Add(int64_t id, int64_t ts, int64_t source_id, std::string_view raw);
+  bool empty() const { return ids_.empty() && done_.empty(); }
+  // Every block built so far, the events not yet in a full block included.
+  std::vector<EventBlock> Take();
+
+ private:
+  void Seal();
+  std::vector<int64_t> ids_, ts_, source_ids_;
+  std::vector<uint32_t> ends_;
+  std::string text_;
+  std::string payload_;  // scratch
+  std::vector<EventBlock> done_;
+};
+
+// A decoded block. Reuse one across blocks: its buffers keep their capacity.
+class DecodedBlock {
+ public:
+  // False when the blob is damaged (bad sizes, LZ4 error, inconsistent arrays).
+  bool Decode(std::string_view data);
+  size_t size() const { return ids_.size(); }
+  int64_t id(size_t k) const { return ids_[k]; }
+  int64_t ts(size_t k) const { return ts_[k]; }
+  int64_t source_id(size_t k) const { return source_ids_[k]; }
+  std::string_view raw(size_t k) const {
+    uint32_t begin = k == 0 ? 0 : ends_[k - 1];
+    return std::string_view(text_ + begin, ends_[k] - begin);
+  }
+
+ private:
+  std::string payload_;
+  const char* text_ = nullptr;
+  std::vector<int64_t> ids_, ts_, source_ids_;
+  std::vector<uint32_t> ends_;
+  std::vector<uint64_t> scratch_;
+};
+
+// Parses EventBlock::sources ("3,4") into ids; false when malformed.
+bool ParseBlockSources(std::string_view text, std::vector<int64_t>* out);
+
+}  // namespace cairn::store
