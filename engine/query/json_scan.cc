@@ -5,9 +5,14 @@
 // surrogates, the number grammar with finite floats only, literals, nothing after the value.
 #include "engine/query/json_scan_internal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace cairn::query {
 
@@ -96,11 +101,43 @@ struct Cursor {
     return true;
   }
 
-  // A string at '"'. When `out` is given, the unescaped text is appended to it.
-  bool String(std::string* out) {
+  // Moves p to the first byte at or after it that ends a plain run inside a string: '"', '\\',
+  // a control character or a byte >= 0x80 (or to end). Sixteen bytes at a time where it can.
+  void PlainRun() {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      // Signed: bytes >= 0x80 are negative, so one compare finds them and the controls.
+      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                 _mm_cmplt_epi8(v, space));
+      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      if (mask != 0) {
+        p += __builtin_ctz(mask);
+        return;
+      }
+      p += 16;
+    }
+#endif
+    while (p < end) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return;
+      ++p;
+    }
+  }
+
+  // A string at '"'. When `out` is given, the unescaped text is appended to it. `*escaped`
+  // (when given) tells whether the string held an escape, i.e. whether its unescaped text
+  // differs from the bytes between the quotes.
+  bool String(std::string* out, bool* escaped = nullptr) {
     ++p;
     const char* run = p;
-    while (p < end) {
+    if (escaped) *escaped = false;
+    while (true) {
+      PlainRun();
+      if (p >= end) return false;
       unsigned char c = static_cast<unsigned char>(*p);
       if (c == '"') {
         if (out) out->append(run, static_cast<size_t>(p - run));
@@ -112,10 +149,8 @@ struct Cursor {
         if (!Utf8()) return false;
         continue;
       }
-      if (c != '\\') {
-        ++p;
-        continue;
-      }
+      // A backslash.
+      if (escaped) *escaped = true;
       if (out) out->append(run, static_cast<size_t>(p - run));
       ++p;
       if (p >= end) return false;
@@ -149,7 +184,23 @@ struct Cursor {
       if (simple && out) *out += simple;
       run = p;
     }
-    return false;
+  }
+
+  // A string at '"' read as a key: *key views the unescaped text, which is the text itself
+  // when the key has no escape (no copy) and else is decoded into *scratch.
+  bool Key(std::string* scratch, std::string_view* key) {
+    const char* start = p + 1;
+    bool escaped = false;
+    if (!String(nullptr, &escaped)) return false;
+    if (!escaped) {
+      *key = std::string_view(start, static_cast<size_t>(p - 1 - start));
+      return true;
+    }
+    scratch->clear();
+    Cursor again{start - 1, end};
+    again.String(scratch);
+    *key = *scratch;
+    return true;
   }
 
   bool Number() {
@@ -179,7 +230,14 @@ struct Cursor {
       is_float = true;
     }
     if (!is_float) return int_digits < 19;  // longer integers: let the reference parser decide
-    std::string token(start, static_cast<size_t>(p - start));
+    size_t n = static_cast<size_t>(p - start);
+    char buf[64];
+    if (n < sizeof buf) {  // strtod needs a terminated copy; no allocation for usual tokens
+      std::memcpy(buf, start, n);
+      buf[n] = '\0';
+      return std::isfinite(std::strtod(buf, nullptr));
+    }
+    std::string token(start, n);
     return std::isfinite(std::strtod(token.c_str(), nullptr));
   }
 
@@ -191,9 +249,10 @@ struct Cursor {
   }
 
   // The members of an object (at '{') or the elements of an array (at '['): each member's key
-  // is read (unescaped into *key when given), then `value()` reads the value at the cursor.
+  // is read (its unescaped text into *key when given, see Key()), then `value()` reads the
+  // value at the cursor.
   template <class F>
-  bool Items(std::string* key, F&& value) {
+  bool Items(std::string* scratch, std::string_view* key, F&& value) {
     bool object = *p == '{';
     char close = object ? '}' : ']';
     ++p;
@@ -206,8 +265,7 @@ struct Cursor {
       Ws();
       if (object) {
         if (!Peek('"')) return false;
-        if (key) key->clear();
-        if (!String(key)) return false;
+        if (key ? !Key(scratch, key) : !String(nullptr)) return false;
         Ws();
         if (!Peek(':')) return false;
         ++p;
@@ -238,7 +296,7 @@ struct Cursor {
       case '{':
       case '[':
         if (depth >= kMaxNesting) return false;
-        return Items(nullptr, [&] { return Skip(depth + 1); });
+        return Items(nullptr, nullptr, [&] { return Skip(depth + 1); });
       default: return Number();
     }
   }
@@ -263,29 +321,42 @@ struct Cursor {
 };
 
 void AppendPathKey(std::string* path, std::string_view key) {
+  size_t at = path->size();
+  path->resize(at + key.size());
+  char* out = path->data() + at;
   for (char c : key) {
     if (c == ' ') c = '_';
     else if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    *path += c;
+    *out++ = c;
   }
 }
 
 }  // namespace
 
 std::string JsonScalarText(const JsonSpan& span) {
+  std::string out;
+  AppendJsonScalarText(span, &out);
+  return out;
+}
+
+void AppendJsonScalarText(const JsonSpan& span, std::string* out) {
   switch (span.kind) {
-    case JsonKind::kTrue: return "true";
-    case JsonKind::kFalse: return "false";
+    case JsonKind::kTrue: *out += "true"; return;
+    case JsonKind::kFalse: *out += "false"; return;
     case JsonKind::kNumber:
-      if (span.text == "-0") return "0";
-      return std::string(span.text);
+      if (span.text == "-0") *out += '0';
+      else *out += span.text;
+      return;
     case JsonKind::kString: {
+      if (span.text.size() >= 2 && std::memchr(span.text.data(), '\\', span.text.size()) == nullptr) {
+        *out += span.text.substr(1, span.text.size() - 2);  // validated by the scanner: no escapes
+        return;
+      }
       Cursor c{span.text.data(), span.text.data() + span.text.size()};
-      std::string out;
-      c.String(&out);
-      return out;
+      c.String(out);
+      return;
     }
-    default: return std::string();
+    default: return;
   }
 }
 
@@ -296,8 +367,13 @@ JsonAutoScanner::JsonAutoScanner(int maxdepth, bool extract_arrays, const std::v
   for (size_t i = 0; i < interest.size(); ++i) {
     const std::string& path = interest[i];
     interest_.emplace(path, i);
+    if (interest_lengths_.size() <= path.size()) interest_lengths_.resize(path.size() + 1);
+    interest_lengths_[path.size()] = true;
     for (size_t k = 1; k < path.size(); ++k) {
-      if (path[k] == '.' || path[k] == '[') prefixes_[path.substr(0, k)] = true;
+      if (path[k] != '.' && path[k] != '[') continue;
+      prefixes_[path.substr(0, k)] = true;
+      if (prefix_lengths_.size() <= k) prefix_lengths_.resize(k + 1);
+      prefix_lengths_[k] = true;
     }
   }
 }
@@ -307,8 +383,9 @@ struct JsonAutoScanner::Walker {
   Cursor c;
   const std::function<void(size_t, const JsonSpan&)>& leaf;
   const std::function<void(int64_t)>& others;
-  std::string path;  // lower-case flattened path of the value being read
-  std::string key;
+  std::string path;     // lower-case flattened path of the value being read
+  std::string scratch;  // an escaped key, unescaped
+  std::string_view key;
   int64_t pending = 0;
 
   void Flush() {
@@ -316,7 +393,7 @@ struct JsonAutoScanner::Walker {
     pending = 0;
   }
   void Leaf(const JsonSpan& span, bool counting) {
-    if (!counting) {
+    if (!counting && path.size() < s.interest_lengths_.size() && s.interest_lengths_[path.size()]) {
       auto it = s.interest_.find(path);
       if (it != s.interest_.end()) {
         Flush();
@@ -326,13 +403,15 @@ struct JsonAutoScanner::Walker {
     }
     ++pending;
   }
-  bool Leads() const { return s.prefixes_.count(path) > 0; }
+  bool Leads() const {
+    return path.size() < s.prefix_lengths_.size() && s.prefix_lengths_[path.size()] && s.prefixes_.count(path) > 0;
+  }
 
   // The members of an object at '{', flattened at `depth` (members of the root are at 1).
   bool Object(int depth, bool counting) {
     if (depth > kMaxNesting) return false;
     size_t base = path.size();
-    bool ok = c.Items(counting ? nullptr : &key, [&] {
+    bool ok = c.Items(&scratch, counting ? nullptr : &key, [&] {
       if (!counting) {
         path.resize(base);
         if (base > 0) path += '.';
@@ -369,7 +448,7 @@ struct JsonAutoScanner::Walker {
     const char* start = c.p;
     // First pass: validate, and learn whether it is empty or holds only scalars.
     bool empty = true, scalars = true;
-    bool ok = c.Items(nullptr, [&] {
+    bool ok = c.Items(nullptr, nullptr, [&] {
       if (c.Peek('{') || c.Peek('[')) scalars = false;
       empty = false;
       return c.Skip(depth + 1);
@@ -412,7 +491,7 @@ struct JsonAutoScanner::Walker {
 
 bool JsonAutoScanner::Scan(std::string_view text, const std::function<void(size_t, const JsonSpan&)>& leaf,
                            const std::function<void(int64_t)>& others) {
-  Walker w{*this, Cursor{text.data(), text.data() + text.size()}, leaf, others, {}, {}, 0};
+  Walker w{*this, Cursor{text.data(), text.data() + text.size()}, leaf, others, {}, {}, {}, 0};
   w.c.Ws();
   if (!w.c.Peek('{')) return false;
   if (!w.Object(1, false)) return false;
@@ -465,11 +544,12 @@ struct JsonPathScanner::Walker {
   std::vector<JsonSpan>* spans;
   std::vector<bool>* found;
   std::vector<bool> seen;
-  std::string key;
+  std::string scratch;
+  std::string_view key;
 
   bool Object(size_t node, int depth) {
     if (depth > kMaxNesting) return false;
-    return c.Items(&key, [&] {
+    return c.Items(&scratch, &key, [&] {
       const Node& n = s.nodes_[node];
       auto it = n.children.find(key);
       if (it == n.children.end() || seen[it->second]) return c.Skip(depth);
@@ -497,7 +577,7 @@ bool JsonPathScanner::Scan(std::string_view text, std::vector<JsonSpan>* spans, 
   spans->assign(key_count_, JsonSpan{});
   found->assign(key_count_, false);
   Walker w{*this, Cursor{text.data(), text.data() + text.size()}, spans, found,
-           std::vector<bool>(nodes_.size(), false), {}};
+           std::vector<bool>(nodes_.size(), false), {}, {}};
   w.c.Ws();
   if (!w.c.Peek('{')) return false;
   if (!w.Object(0, 1)) return false;

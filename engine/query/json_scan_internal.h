@@ -21,6 +21,18 @@
 
 namespace cairn::query {
 
+// Hash and equality for string-keyed maps that are looked up by std::string_view without a copy.
+struct JsonKeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct JsonKeyEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+template <class T>
+using JsonKeyMap = std::unordered_map<std::string, T, JsonKeyHash, JsonKeyEq>;
+
 enum class JsonKind { kNull, kTrue, kFalse, kNumber, kString, kObject, kArray };
 
 // One value in the scanned text: a literal, a number token, a string token with its quotes, or
@@ -34,6 +46,8 @@ struct JsonSpan {
 // written ("-0" reads as "0", as the reference parser's integer path gives), true/false.
 // Only for kString, kNumber, kTrue and kFalse.
 std::string JsonScalarText(const JsonSpan& span);
+// The same, appended to *out (no temporary: a string without escapes is one copy of its bytes).
+void AppendJsonScalarText(const JsonSpan& span, std::string* out);
 
 // `json auto`: walks the leaves in the order and with the names of the flattening rules
 // (keys joined by '.', spaces in keys become '_', `[i]` for array elements that are objects or
@@ -53,8 +67,11 @@ class JsonAutoScanner {
   struct Walker;
   int maxdepth_;
   bool extract_arrays_;
-  std::unordered_map<std::string, size_t> interest_;
-  std::unordered_map<std::string, bool> prefixes_;  // lower-case paths that lead to an interest
+  JsonKeyMap<size_t> interest_;
+  JsonKeyMap<bool> prefixes_;  // lower-case paths that lead to an interest
+  // Lengths of the interest paths and of the prefixes: a path of another length needs no lookup.
+  std::vector<bool> interest_lengths_;
+  std::vector<bool> prefix_lengths_;
 };
 
 // `json "a.b", "c"` with plain dotted keys (no brackets, quotes, '$' or '*'): the first member
@@ -70,7 +87,7 @@ class JsonPathScanner {
 
  private:
   struct Node {
-    std::unordered_map<std::string, size_t> children;  // component -> node index
+    JsonKeyMap<size_t> children;  // component -> node index
     std::vector<size_t> keys;                           // keys that end here
   };
   struct Walker;

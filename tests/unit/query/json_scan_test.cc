@@ -99,6 +99,41 @@ TEST(JsonScanTest, ScalarTextMatchesTheReferenceTree) {
   EXPECT_EQ(JsonScalarText({JsonKind::kTrue, "true"}), "true");
 }
 
+// Strings are scanned sixteen bytes at a time: escapes, UTF-8 and errors at every offset around
+// those blocks, in values and in keys.
+TEST(JsonScanTest, StringsAtEveryOffsetDecodeExactly) {
+  for (size_t pad = 0; pad < 40; ++pad) {
+    std::string p(pad, 'x');
+    EXPECT_EQ(JsonScalarText({JsonKind::kString, "\"" + p + "\""}), p);
+    EXPECT_EQ(JsonScalarText({JsonKind::kString, "\"" + p + "\\\"q\\u00e9\\ud83d\\ude00" + p + "\""}),
+              p + "\"q\xC3\xA9\xF0\x9F\x98\x80" + p);
+    EXPECT_EQ(JsonScalarText({JsonKind::kString, "\"" + p + "\xC3\xA9" + p + "\\n\""}), p + "\xC3\xA9" + p + "\n");
+    std::vector<Leaf> leaves;
+    int64_t others = 0;
+    // A key with an escaped quote, a \u escape for a capital and a space: the flattened path is
+    // its unescaped text lower-cased, with '_' for the space.
+    std::string doc = "{\"" + p + "U\\u0053er\\\"n ame\":\"" + p + "v\\/1\",\"k" + p + "\":[1]}";
+    ASSERT_TRUE(ScanAuto(doc, {p + "user\"n_ame", "k" + p}, &leaves, &others)) << doc;
+    EXPECT_EQ(leaves, (std::vector<Leaf>{{p + "user\"n_ame", "\"" + p + "v\\/1\""}, {"k" + p, "[1]"}})) << doc;
+    EXPECT_EQ(others, 0);
+    // Rejected wherever the fault sits.
+    for (std::string bad : {p + "\t", p + "\xC3\x28", p + "\\x", p + "\\ud800", p + "\xED\xA0\x80"}) {
+      EXPECT_FALSE(ScanAuto("{\"a\":\"" + bad + "\"}", {"a"}, &leaves, &others)) << pad;
+      EXPECT_FALSE(ScanAuto("{\"" + bad + "\":1}", {"a"}, &leaves, &others)) << pad;
+    }
+    EXPECT_FALSE(ScanAuto("{\"a\":\"" + p, {"a"}, &leaves, &others)) << pad;  // unterminated
+    EXPECT_FALSE(ScanAuto("{\"" + p, {"a"}, &leaves, &others)) << pad;
+  }
+  // The path scanner compares escaped keys by their unescaped text too.
+  JsonPathScanner scanner({"a\"b.c", "\xC3\xA9"});
+  std::vector<JsonSpan> spans;
+  std::vector<bool> found;
+  ASSERT_TRUE(scanner.Scan(R"({"a\"b":{"\u0063":"yes"},"\u00e9":2})", &spans, &found));
+  EXPECT_EQ(found, (std::vector<bool>{true, true}));
+  EXPECT_EQ(spans[0].text, "\"yes\"");
+  EXPECT_EQ(spans[1].text, "2");
+}
+
 TEST(JsonScanTest, PathScannerFollowsTheFirstMemberOfEachName) {
   EXPECT_TRUE(JsonPathScanner::Supports("userIdentity.userName"));
   EXPECT_FALSE(JsonPathScanner::Supports("a[0]"));
