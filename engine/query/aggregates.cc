@@ -19,7 +19,7 @@ void AppendKey(std::string* key, const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kNull: *key += 'n'; break;
     case Value::Kind::kString: *key += 's'; *key += v.str(); break;
-    default: *key += 'v'; *key += v.ToText(); break;
+    default: *key += 'v'; v.AppendText(key); break;
   }
   *key += '\x1f';
 }
@@ -72,6 +72,7 @@ class AggregateStage final : public BlockingStage {
   AggregateStage(const Operator& op, ExecContext& ctx) : BlockingStage(ctx), aggs_(op.aggs) {
     for (const auto& b : op.by) keys_.push_back(ctx.fields.Intern(b));
     for (auto& a : aggs_) {
+      funcs_.push_back(FuncOf(a.func));
       field_ids_.push_back(a.field.empty() ? -1 : ctx.fields.Intern(a.field));
       if (a.func == "pct") {
         for (size_t k = 0; k < a.percentiles.size(); ++k) {
@@ -91,51 +92,69 @@ class AggregateStage final : public BlockingStage {
   Status Push(Record& r) override {
     key_.clear();
     for (int id : keys_) AppendKey(&key_, r.Get(id));
-    auto it = groups_.find(key_);
-    if (it == groups_.end()) {
-      if (groups_.size() >= 1000000) {
-        return Error::Unsupported("more than 1,000,000 groups in an aggregate")
-            .WithHelp("narrow the search or group by fewer fields");
+    // Consecutive events often fall in the same group: the last one is checked first.
+    Group* gp = last_group_;
+    if (gp == nullptr || key_ != last_key_) {
+      auto it = groups_.find(key_);
+      if (it == groups_.end()) {
+        if (groups_.size() >= 1000000) {
+          return Error::Unsupported("more than 1,000,000 groups in an aggregate")
+              .WithHelp("narrow the search or group by fewer fields");
+        }
+        Group g;
+        for (int id : keys_) g.keys.push_back(r.Get(id));
+        g.states.resize(aggs_.size());
+        it = groups_.emplace(key_, std::move(g)).first;
       }
-      Group g;
-      for (int id : keys_) g.keys.push_back(r.Get(id));
-      g.states.resize(aggs_.size());
-      it = groups_.emplace(key_, std::move(g)).first;
+      gp = &it->second;  // node-based map: stays valid as groups are added
+      last_group_ = gp;
+      last_key_.assign(key_);
     }
-    Group& g = it->second;
+    Group& g = *gp;
     for (size_t k = 0; k < aggs_.size(); ++k) {
       AggState& s = g.states[k];
-      const AggCall& a = aggs_[k];
-      if (a.func == "count") {
+      Func f = funcs_[k];
+      if (f == Func::kCount) {
         if (field_ids_[k] < 0 || !r.Get(field_ids_[k]).is_null()) ++s.count;
         continue;
       }
       const Value& v = r.Get(field_ids_[k]);
-      if (a.func == "count_distinct") {
-        if (!v.is_null()) s.distinct.insert(v.ToText());
+      if (f == Func::kCountDistinct) {
+        if (v.is_null()) continue;
+        text_.clear();
+        v.AppendText(&text_);
+        if (s.distinct.find(text_) == s.distinct.end()) s.distinct.insert(text_);
         continue;
       }
+      if (f == Func::kOther) continue;
       auto num = ToNum(v);
       if (!num) continue;
       ++s.n;
       double d = num->AsDouble();
-      if (a.func == "sum" || a.func == "avg") {
-        if (num->is_int() && s.all_int && !s.overflow) {
-          if (__builtin_add_overflow(s.isum, num->int_value(), &s.isum)) s.overflow = true;
-        } else {
-          s.all_int = false;
+      switch (f) {
+        case Func::kSum:
+        case Func::kAvg:
+          if (num->is_int() && s.all_int && !s.overflow) {
+            if (__builtin_add_overflow(s.isum, num->int_value(), &s.isum)) s.overflow = true;
+          } else {
+            s.all_int = false;
+          }
+          s.dsum += d;
+          break;
+        case Func::kMin:
+          if (!s.min || SortCompare(*num, *s.min) < 0) s.min = *num;
+          break;
+        case Func::kMax:
+          if (!s.max || SortCompare(*num, *s.max) > 0) s.max = *num;
+          break;
+        case Func::kStddev: {
+          double delta = d - s.mean;
+          s.mean += delta / static_cast<double>(s.n);
+          s.m2 += delta * (d - s.mean);
+          break;
         }
-        s.dsum += d;
-      } else if (a.func == "min") {
-        if (!s.min || SortCompare(*num, *s.min) < 0) s.min = *num;
-      } else if (a.func == "max") {
-        if (!s.max || SortCompare(*num, *s.max) > 0) s.max = *num;
-      } else if (a.func == "stddev") {
-        double delta = d - s.mean;
-        s.mean += delta / static_cast<double>(s.n);
-        s.m2 += delta * (d - s.mean);
-      } else if (a.func == "pct") {
-        s.values.push_back(d);
+        case Func::kPct: s.values.push_back(d); break;
+        default: break;
       }
     }
     return Ok();
@@ -148,12 +167,17 @@ class AggregateStage final : public BlockingStage {
       g.states.resize(aggs_.size());
       groups_.emplace("", std::move(g));
     }
+    last_group_ = nullptr;
     for (auto& [k, g] : groups_) order.push_back(&g);
     std::vector<Record> rows;
     rows.reserve(order.size());
+    int widest = -1;
+    for (int id : keys_) widest = std::max(widest, id);
+    for (int id : out_ids_) widest = std::max(widest, id);
     for (Group* g : order) {
       Record r;
-      for (size_t k = 0; k < keys_.size(); ++k) r.Set(keys_[k], g->keys[k]);
+      r.slots.resize(static_cast<size_t>(widest + 1));  // one allocation per row, not one per growth
+      for (size_t k = 0; k < keys_.size(); ++k) r.Set(keys_[k], std::move(g->keys[k]));
       size_t out = 0;
       for (size_t k = 0; k < aggs_.size(); ++k) {
         const AggState& s = g->states[k];
@@ -240,13 +264,29 @@ class AggregateStage final : public BlockingStage {
     std::vector<Value> keys;
     std::vector<AggState> states;
   };
+  enum class Func : uint8_t { kCount, kCountDistinct, kSum, kAvg, kMin, kMax, kStddev, kPct, kOther };
+  static Func FuncOf(const std::string& fn) {
+    if (fn == "count") return Func::kCount;
+    if (fn == "count_distinct") return Func::kCountDistinct;
+    if (fn == "sum") return Func::kSum;
+    if (fn == "avg") return Func::kAvg;
+    if (fn == "min") return Func::kMin;
+    if (fn == "max") return Func::kMax;
+    if (fn == "stddev") return Func::kStddev;
+    if (fn == "pct") return Func::kPct;
+    return Func::kOther;
+  }
   std::vector<AggCall> aggs_;
+  std::vector<Func> funcs_;
   std::vector<int> keys_;
   std::vector<int> field_ids_;
   std::vector<int> out_ids_;
   int timeslice_ = -1;
   std::unordered_map<std::string, Group> groups_;
   std::string key_;
+  Group* last_group_ = nullptr;  // the group of the previous event, whose key is last_key_
+  std::string last_key_;
+  std::string text_;  // count_distinct's value as text
 };
 
 // ---- count_frequent ------------------------------------------------------------------------

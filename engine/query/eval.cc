@@ -104,6 +104,10 @@ std::optional<int> CompareOrder(const Value& a, const Value& b) {
   auto y = ToNum(b);
   if (x && y) return CmpNumbers(*x, *y);
   if (a.is_number() || b.is_number()) return std::nullopt;  // type mismatch
+  if (a.is_string() && b.is_string()) {
+    int c = a.str().compare(b.str());
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
   std::string s = Text(a), t = Text(b);
   int c = s.compare(t);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
@@ -236,6 +240,19 @@ Value CallFunction(const Expr& e, const Record& r) {
 
 }  // namespace
 
+namespace {
+
+// Eval without a copy for fields and literals (the operands of most comparisons): a reference to
+// the record's or the expression's value; anything else is evaluated into *tmp.
+const Value& EvalRef(const Expr& e, const Record& r, Value* tmp) {
+  if (e.kind == Expr::Kind::kField) return r.Get(e.field_id);
+  if (e.kind == Expr::Kind::kLiteral) return e.value;
+  *tmp = Eval(e, r);
+  return *tmp;
+}
+
+}  // namespace
+
 Value Eval(const Expr& e, const Record& r) {
   switch (e.kind) {
     case Expr::Kind::kLiteral: return e.value;
@@ -251,8 +268,9 @@ Value Eval(const Expr& e, const Record& r) {
       const std::string& op = e.op;
       if (op == "and") return Value::Bool(Truthy(Eval(e.args[0], r)) && Truthy(Eval(e.args[1], r)));
       if (op == "or") return Value::Bool(Truthy(Eval(e.args[0], r)) || Truthy(Eval(e.args[1], r)));
-      Value a = Eval(e.args[0], r);
-      Value b = Eval(e.args[1], r);
+      Value ta, tb;
+      const Value& a = EvalRef(e.args[0], r, &ta);
+      const Value& b = EvalRef(e.args[1], r, &tb);
       if (op == "=") return Value::Bool(CompareEq(a, b));
       if (op == "!=") {
         if (a.is_null() || b.is_null()) return Value::Bool(false);
@@ -270,8 +288,10 @@ Value Eval(const Expr& e, const Record& r) {
     }
     case Expr::Kind::kCall: return CallFunction(e, r);
     case Expr::Kind::kMatches: {
-      Value a = Eval(e.args[0], r);
+      Value ta;
+      const Value& a = EvalRef(e.args[0], r, &ta);
       if (a.is_null()) return Value::Bool(false);
+      if (e.is_regex && a.is_string()) return Value::Bool(e.regex->Matches(a.str()));
       std::string text = a.ToText();
       if (e.is_regex) return Value::Bool(e.regex->Matches(text));
       if (e.args.size() > 1) {
@@ -282,10 +302,12 @@ Value Eval(const Expr& e, const Record& r) {
       return Value::Bool(GlobMatch(e.pattern, text, false, false));
     }
     case Expr::Kind::kIn: {
-      Value a = Eval(e.args[0], r);
+      Value ta;
+      const Value& a = EvalRef(e.args[0], r, &ta);
       if (a.is_null()) return Value::Bool(false);
       bool found = false;
-      for (size_t i = 1; i < e.args.size() && !found; ++i) found = CompareEq(a, Eval(e.args[i], r));
+      Value tb;
+      for (size_t i = 1; i < e.args.size() && !found; ++i) found = CompareEq(a, EvalRef(e.args[i], r, &tb));
       return Value::Bool(e.negate ? !found : found);
     }
     case Expr::Kind::kContains: {

@@ -24,6 +24,37 @@ void AddColumn(Shape* shape, int id) {
   }
 }
 
+// The regex L0(.*?)L1(.*?)...Ln (the last capture greedy when Ln is empty), searched unanchored,
+// has its leftmost match where plain substring search puts it: the first L0, then the first L1
+// after it, and so on. If that chain fails, a chain from any later start fails too, since every
+// literal would have to be found at or after where the first chain looked; and a lazy capture
+// takes the first occurrence of the next literal that lets the rest match, which by the same
+// argument is the first occurrence.
+bool ParseLiteralSearch(const std::vector<std::string>& literals, std::string_view text,
+                        std::vector<std::pair<size_t, size_t>>* groups) {
+  constexpr size_t npos = std::string_view::npos;
+  size_t n = literals.size();
+  groups->assign(n, {npos, npos});
+  if (n == 0) return false;
+  bool last_greedy = n >= 2 && literals.back().empty();
+  size_t start = text.find(literals[0]);
+  if (start == npos) return false;
+  size_t pos = start + literals[0].size();
+  for (size_t k = 1; k < n; ++k) {
+    if (k + 1 == n && last_greedy) {
+      (*groups)[k] = {pos, text.size()};
+      pos = text.size();
+      break;
+    }
+    size_t found = text.find(literals[k], pos);
+    if (found == npos) return false;
+    (*groups)[k] = {pos, found};
+    pos = found + literals[k].size();
+  }
+  (*groups)[0] = {start, pos};
+  return true;
+}
+
 namespace {
 
 // Forwards the shape with `created` added.
@@ -58,20 +89,26 @@ std::string RegexEscape(std::string_view s) {
 
 class ParseStage final : public StreamingStage {
  public:
-  ParseStage(int input, std::vector<int> outputs, std::shared_ptr<CompiledRegex> re, bool nodrop)
-      : input_(input), outputs_(std::move(outputs)), re_(std::move(re)), nodrop_(nodrop) {
+  ParseStage(int input, std::vector<int> outputs, std::shared_ptr<CompiledRegex> re, bool nodrop,
+             std::vector<std::string> literals, bool literal_search)
+      : input_(input), outputs_(std::move(outputs)), re_(std::move(re)), nodrop_(nodrop),
+        literals_(std::move(literals)), literal_search_(literal_search) {
     created_ = outputs_;
+    alias_ = std::find(outputs_.begin(), outputs_.end(), input_) != outputs_.end();
+    widest_ = input_;
+    for (int id : outputs_) widest_ = std::max(widest_, id);
   }
   Status Push(Record& r) override {
+    r.At(widest_);  // no slot moves below: `v` and views into it stay valid
     const Value& v = r.Get(input_);
     bool matched = false;
     if (!v.is_null()) {
       if (v.is_string()) {
-        matched = re_->Search(v.str(), 0, &groups_);
+        matched = Search(v.str());
         if (matched) Assign(r, v.str());
       } else {
         std::string text = v.ToText();
-        matched = re_->Search(text, 0, &groups_);
+        matched = Search(text);
         if (matched) Assign(r, text);
       }
     }
@@ -85,10 +122,14 @@ class ParseStage final : public StreamingStage {
   }
 
  private:
+  bool Search(std::string_view text) {
+    if (!literal_search_) return re_->Search(text, 0, &groups_);
+    return ParseLiteralSearch(literals_, text, &groups_);
+  }
+
   void Assign(Record& r, std::string_view text) {
     // text may alias a slot that we overwrite: copy captures first when the input is an output.
-    bool alias = std::find(outputs_.begin(), outputs_.end(), input_) != outputs_.end();
-    if (alias) {
+    if (alias_) {
       std::vector<std::string> caps;
       for (size_t k = 0; k < outputs_.size(); ++k) {
         auto [b, e] = groups_[k + 1];
@@ -107,6 +148,10 @@ class ParseStage final : public StreamingStage {
   std::vector<int> outputs_;
   std::shared_ptr<CompiledRegex> re_;
   bool nodrop_;
+  std::vector<std::string> literals_;  // L0 .. Ln
+  bool literal_search_;                // search literals_ instead of running re_
+  bool alias_ = false;                 // the input is one of the outputs
+  int widest_ = 0;                     // the largest field id written or read
   std::vector<std::pair<size_t, size_t>> groups_;
 };
 
@@ -119,10 +164,22 @@ class RegexStage final : public StreamingStage {
       : input_(input), outputs_(std::move(outputs)), numbers_(std::move(group_numbers)),
         re_(std::move(re)), nodrop_(nodrop), multi_(multi) {
     created_ = outputs_;
+    alias_ = std::find(outputs_.begin(), outputs_.end(), input_) != outputs_.end();
+    widest_ = input_;
+    for (int id : outputs_) widest_ = std::max(widest_, id);
   }
   Status Push(Record& r) override {
+    r.At(widest_);  // no slot moves below: `v` and views into it stay valid
     const Value& v = r.Get(input_);
-    std::string text = v.is_null() ? std::string() : v.ToText();
+    // The input's own text when no output overwrites it; else a copy.
+    std::string_view text;
+    if (v.is_string() && !alias_) {
+      text = v.str();
+    } else {
+      text_.clear();
+      v.AppendText(&text_);
+      text = text_;
+    }
     if (v.is_null() || !re_->Search(text, 0, &groups_)) {
       if (!nodrop_) return Ok();
       for (int id : outputs_) {
@@ -146,11 +203,11 @@ class RegexStage final : public StreamingStage {
   }
 
  private:
-  void Assign(Record& r, const std::string& text) {
+  void Assign(Record& r, std::string_view text) {
     for (size_t k = 0; k < outputs_.size(); ++k) {
       auto [b, e] = groups_[static_cast<size_t>(numbers_[k])];
       if (b == std::string_view::npos) r.Set(outputs_[k], Value::Null());
-      else r.SetString(outputs_[k], std::string_view(text).substr(b, e - b));
+      else r.SetString(outputs_[k], text.substr(b, e - b));
     }
   }
   int input_;
@@ -159,6 +216,9 @@ class RegexStage final : public StreamingStage {
   std::shared_ptr<CompiledRegex> re_;
   bool nodrop_;
   bool multi_;
+  bool alias_ = false;  // the input is one of the outputs
+  int widest_ = 0;      // the largest field id written or read
+  std::string text_;    // the input's text when it cannot be viewed in place
   std::vector<std::pair<size_t, size_t>> groups_;
 };
 
@@ -523,6 +583,25 @@ class JsonStage final : public StreamingStage {
       default: return Value::String(JsonScalarText(span));
     }
   }
+  // SpanValue(span) into *out, reusing its string buffer.
+  static void SpanInto(const JsonSpan& span, Value* out) {
+    switch (span.kind) {
+      case JsonKind::kNull: out->SetNull(); return;
+      case JsonKind::kObject:
+      case JsonKind::kArray: *out = SpanValue(span); return;
+      default: AppendJsonScalarText(span, &out->ResetString()); return;
+    }
+  }
+  static void SetSpan(Record& r, int id, const JsonSpan& span) {
+    Slot& slot = r.At(id);
+    SpanInto(span, &slot.value);
+    slot.set = true;
+  }
+  static void SetNull(Record& r, int id) {
+    Slot& slot = r.At(id);
+    slot.value.SetNull();
+    slot.set = true;
+  }
 
   enum class Fast { kFallback, kPush, kDrop };
 
@@ -536,7 +615,8 @@ class JsonStage final : public StreamingStage {
       bool all = std::all_of(found_.begin(), found_.end(), [](bool b) { return b; });
       if (!all && !op_.nodrop) return Fast::kDrop;
       for (size_t k = 0; k < key_ids_.size(); ++k) {
-        r.Set(key_ids_[k], found_[k] ? SpanValue(spans_[k]) : Value());
+        if (found_[k]) SetSpan(r, key_ids_[k], spans_[k]);
+        else SetNull(r, key_ids_[k]);
       }
       return Fast::kPush;
     }
@@ -550,7 +630,7 @@ class JsonStage final : public StreamingStage {
         t, [&](size_t i, const JsonSpan& span) { events_.push_back({static_cast<int64_t>(i), span}); },
         [&](int64_t n) { events_.push_back({-n, JsonSpan{}}); });
     if (!ok) return Fast::kFallback;
-    for (int id : key_ids_) r.Set(id, Value::Null());
+    for (int id : key_ids_) SetNull(r, id);
     size_t auto_count = 0;
     for (const auto& [i, span] : events_) {
       if (i < 0) {
@@ -558,12 +638,11 @@ class JsonStage final : public StreamingStage {
         continue;
       }
       const Interest& in = interest_[static_cast<size_t>(i)];
-      Value value = SpanValue(span);
-      for (size_t k : in.keys) r.Set(key_ids_[k], value);
+      for (size_t k : in.keys) SetSpan(r, key_ids_[k], span);
       if (!in.keys.empty() || op_.refonly) continue;
       if (auto_count >= 100) continue;
       ++auto_count;
-      if (in.field >= 0) r.Set(in.field, std::move(value));
+      if (in.field >= 0) SetSpan(r, in.field, span);
     }
     return Fast::kPush;
   }
@@ -640,7 +719,19 @@ class WhereStage final : public StreamingStage {
   Status Push(Record& r) override {
     if (hint_field_ >= 0) {
       const Value& v = r.Get(hint_field_);
-      if (!v.is_null() && (seen_.size() < 10000 || seen_.count(v.ToText()))) ++seen_[v.ToText()];
+      if (!v.is_null()) {
+        std::string_view text;
+        if (v.is_string()) {
+          text = v.str();
+        } else {
+          hint_text_.clear();
+          v.AppendText(&hint_text_);
+          text = hint_text_;
+        }
+        auto it = seen_.find(text);
+        if (it != seen_.end()) ++it->second;
+        else if (seen_.size() < 10000) seen_.emplace(std::string(text), 1);
+      }
     }
     if (!Truthy(Eval(op_.expr, r))) return Ok();
     ++passed_;
@@ -677,7 +768,8 @@ class WhereStage final : public StreamingStage {
   int hint_field_ = -1;
   std::string hint_name_;
   std::string hint_literal_;
-  std::unordered_map<std::string, int64_t> seen_;
+  TextMap<int64_t> seen_;
+  std::string hint_text_;
   int64_t passed_ = 0;
 };
 
@@ -894,7 +986,11 @@ Result<std::unique_ptr<Stage>> MakeParseStage(const Operator& op, ExecContext& c
   o.dotall = true;
   o.caseless = ctx.options.parse_ignore_case;
   CAIRN_ASSIGN_OR_RETURN(auto compiled, CompiledRegex::Compile(re, o));
-  return std::unique_ptr<Stage>(new ParseStage(input, std::move(outs), std::move(compiled), op.nodrop));
+  // The regex stays the reference (and the engine for caseless matching); the literal search
+  // gives the same groups (tests/unit/query/parse_literal_test.cc compares the two).
+  bool literal_search = !o.caseless && compiled->capture_count() + 1 == static_cast<int>(parts.size());
+  return std::unique_ptr<Stage>(new ParseStage(input, std::move(outs), std::move(compiled), op.nodrop,
+                                               std::move(parts), literal_search));
 }
 
 Result<std::unique_ptr<Stage>> MakeRegexStage(const Operator& op, ExecContext& ctx) {

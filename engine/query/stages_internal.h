@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/common/result.h"
@@ -82,6 +84,12 @@ Result<std::unique_ptr<Stage>> MakeCsvLookupStage(const Pipeline& p, const Opera
 // ip_field: the field holding the address; columns: (geo name, output name).
 std::unique_ptr<Stage> MakeGeoStage(int ip_field, std::vector<LookupColumn> columns,
                                     const geo::GeoDb* db, ExecContext& ctx);
+
+// parse's anchor search without a regex engine: literals L0..Ln of the pattern L0 * L1 * ... Ln;
+// the same match and groups as CompiledRegex::Search of L0(.*?)L1(.*?)...Ln with dotall, case-
+// sensitive (the last capture is (.*) when Ln is empty). groups: [0] the match, [k] capture k.
+bool ParseLiteralSearch(const std::vector<std::string>& literals, std::string_view text,
+                        std::vector<std::pair<size_t, size_t>>* groups);
 
 // The end of the chain: converts records/rows to values for the RowSink.
 class OutputStage final : public Stage {

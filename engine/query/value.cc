@@ -20,6 +20,22 @@ std::string Value::ToText() const {
   return "";
 }
 
+void Value::AppendText(std::string* out) const {
+  switch (kind_) {
+    case Kind::kNull: return;
+    case Kind::kString: *out += str_; return;
+    case Kind::kInt: {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, int_);
+      (void)ec;  // 24 bytes hold any int64
+      out->append(buf, static_cast<size_t>(end - buf));
+      return;
+    }
+    case Kind::kDouble: *out += FormatDouble(double_, 6); return;
+    case Kind::kBool: *out += bool_ ? "true" : "false"; return;
+  }
+}
+
 bool Value::operator==(const Value& o) const {
   if (kind_ != o.kind_) return false;
   switch (kind_) {

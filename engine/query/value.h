@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace cairn::query {
 
@@ -67,6 +68,19 @@ class Value {
     time_ = false;
     str_.assign(s.data(), s.size());
   }
+  // Makes the value an empty string and returns its buffer to fill in place (hot loops).
+  std::string& ResetString() {
+    kind_ = Kind::kString;
+    time_ = false;
+    str_.clear();
+    return str_;
+  }
+  // Makes the value null, keeping the string buffer for later reuse.
+  void SetNull() {
+    kind_ = Kind::kNull;
+    time_ = false;
+    str_.clear();
+  }
 
   // Number as double (int converted); 0 for non-numbers.
   double AsDouble() const {
@@ -77,6 +91,8 @@ class Value {
   // decimal (times too: raw milliseconds), doubles with up to 6 decimals, "true"/"false", "" for
   // null.
   std::string ToText() const;
+  // Appends ToText() to *out without a temporary string.
+  void AppendText(std::string* out) const;
 
   bool operator==(const Value& o) const;
 
@@ -88,6 +104,19 @@ class Value {
   double double_ = 0;
   std::string str_;
 };
+
+// Hash and equality for maps keyed by std::string that hot loops look up by std::string_view,
+// without building a string per lookup (C++20 heterogeneous lookup).
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct TextEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+template <class T>
+using TextMap = std::unordered_map<std::string, T, TextHash, TextEq>;
 
 // The [ENGINE] toNum coercion of the spec (§1.2): numbers as-is; strings that (trimmed) match
 // [+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)? become int64 (integral and in range) or double; anything

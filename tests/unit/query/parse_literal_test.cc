@@ -1,0 +1,127 @@
+// parse's anchor search without a regex engine (ParseLiteralSearch, stages_internal.h) against
+// the regex it stands for, and parse queries whose exact answers pin the captures down.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/query/regex_internal.h"
+#include "engine/query/stages_internal.h"
+#include "tests/unit/query/fixture.h"
+
+namespace cairn::query {
+namespace {
+
+using store::SourceType;
+using testing::CaseBuilder;
+using Groups = std::vector<std::pair<size_t, size_t>>;
+
+// The regex MakeParseStage compiles for literals L0..Ln: every byte escaped.
+std::string RegexOf(const std::vector<std::string>& literals) {
+  std::string re;
+  for (size_t k = 0; k < literals.size(); ++k) {
+    for (char c : literals[k]) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+      re += buf;
+    }
+    if (k + 1 < literals.size()) re += (k + 2 == literals.size() && literals.back().empty()) ? "(.*)" : "(.*?)";
+  }
+  return re;
+}
+
+void ExpectSameAsRegex(const std::vector<std::string>& literals, const std::string& text) {
+  CompiledRegex::Options o;
+  o.dotall = true;
+  auto re = CompiledRegex::Compile(RegexOf(literals), o);
+  ASSERT_TRUE(re.ok());
+  Groups want, got;
+  bool want_match = (*re)->Search(text, 0, &want);
+  bool got_match = ParseLiteralSearch(literals, text, &got);
+  std::string where = "literals:";
+  for (const auto& l : literals) where += " [" + l + "]";
+  where += " text: [" + text + "]";
+  ASSERT_EQ(got_match, want_match) << where;
+  if (want_match) {
+    EXPECT_EQ(got, want) << where;
+  }
+}
+
+TEST(ParseLiteralTest, ExactGroups) {
+  Groups g;
+  // The status query's anchor: the first `HTTP/1.1" `, then the first space after it.
+  std::string line = R"(1.2.3.4 - - [x] "GET / HTTP/1.1" 403 199 "-" "HTTP/1.1" 200 )";
+  ASSERT_TRUE(ParseLiteralSearch({"HTTP/1.1\" ", " "}, line, &g));
+  EXPECT_EQ(line.substr(g[1].first, g[1].second - g[1].first), "403");
+  EXPECT_EQ(g[0].first, line.find("HTTP/1.1\" "));
+  // Empty last literal: the last capture takes the rest, newlines included.
+  ASSERT_TRUE(ParseLiteralSearch({"a=", ";", ""}, "xa=1;b\nc", &g));
+  EXPECT_EQ(g, (Groups{{1, 8}, {3, 4}, {5, 8}}));
+  // Adjacent stars: the first capture is empty.
+  ASSERT_TRUE(ParseLiteralSearch({"k", "", "v"}, "kxyv", &g));
+  EXPECT_EQ(g, (Groups{{0, 4}, {1, 1}, {1, 3}}));
+  // Empty first literal: the match starts at 0.
+  ASSERT_TRUE(ParseLiteralSearch({"", "="}, "ab=c=", &g));
+  EXPECT_EQ(g, (Groups{{0, 3}, {0, 2}}));
+  EXPECT_FALSE(ParseLiteralSearch({"a", "b"}, "ba", &g));
+  EXPECT_FALSE(ParseLiteralSearch({"abc"}, "ab", &g));
+}
+
+TEST(ParseLiteralTest, SameMatchAsTheRegexOnRandomInputs) {
+  std::mt19937 rng(20240314);
+  const std::string alphabet = "ab\" \n";
+  auto random_text = [&](size_t max_len) {
+    std::string s;
+    size_t n = rng() % (max_len + 1);
+    for (size_t i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<std::string> literals;
+    size_t parts = 1 + rng() % 4;
+    for (size_t k = 0; k < parts; ++k) literals.push_back(random_text(3));
+    ExpectSameAsRegex(literals, random_text(24));
+    if (::testing::Test::HasFailure()) return;
+  }
+}
+
+TEST(ParseLiteralTest, QueriesGiveTheRegexAnswers) {
+  CaseBuilder c;
+  auto src = c.Source({"t"}, SourceType::kGeneric);
+  c.Add(src, "2019-02-06T00:00:00Z", "k=v1; user=alice; x=abcdefghijklmnopqrstuvwxyz;");
+  c.Add(src, "2019-02-06T00:00:01Z", "k=v2; user=bob;");
+  c.Add(src, "2019-02-06T00:00:02Z", "nothing here");
+  auto t = c.Run("| parse \"user=*;\" as u | count by u | sort by u asc");
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.Get(0, "u").str(), "alice");
+  EXPECT_EQ(t.Get(1, "u").str(), "bob");
+  // A parse of a field written by the parse before it, into a field created after it (its slot
+  // lies beyond the input's): the first event must read the input intact.
+  auto chained = c.Run("| parse \"k=*;\" as k | parse field=k \"v*\" as n | count by n | sort by n asc");
+  ASSERT_EQ(chained.rows.size(), 2u);
+  EXPECT_EQ(chained.Get(0, "n").str(), "1");
+  EXPECT_EQ(chained.Get(1, "n").str(), "2");
+  // The input is also an output: captures are read before any is written.
+  auto self = c.Run("| parse \"x=*;\" as x | parse field=x \"abc*xyz\" as x | fields x");
+  ASSERT_EQ(self.rows.size(), 1u);
+  EXPECT_EQ(self.Get(0, "x").str(), "defghijklmnopqrstuvw");
+  // nodrop: the unmatched event keeps a null capture.
+  auto kept = c.Run("| parse \"user=*;\" as u nodrop | where isNull(u) | count");
+  ASSERT_EQ(kept.rows.size(), 1u);
+  EXPECT_EQ(kept.Get(0, "_count").int_value(), 1);
+  // Case-insensitive parsing stays on the regex engine.
+  QueryOptions ci;
+  ci.parse_ignore_case = true;
+  auto upper = c.Run("| parse \"USER=*;\" as u | count by u | sort by u asc", ci);
+  ASSERT_EQ(upper.rows.size(), 2u);
+  EXPECT_EQ(upper.Get(0, "u").str(), "alice");
+  // parse regex reading a longer input in place.
+  auto re = c.Run("| parse regex \"x=(?<tail>[a-z]{3})\" | fields tail");
+  ASSERT_EQ(re.rows.size(), 1u);
+  EXPECT_EQ(re.Get(0, "tail").str(), "abc");
+}
+
+}  // namespace
+}  // namespace cairn::query
