@@ -25,6 +25,7 @@ struct QueryArgs {
   bool outlier_skip_last = false;
   bool explain = false;
   bool chart = false;
+  int threads = 2;
 };
 
 int RunQueryCommand(const QueryArgs& args) {
@@ -46,6 +47,7 @@ int RunQueryCommand(const QueryArgs& args) {
   options.newest_first = args.newest_first;
   options.parse_ignore_case = args.parse_ignore_case;
   options.outlier_skip_last = args.outlier_skip_last;
+  options.threads = args.threads;
 
   PrintOptions print;
   print.format = args.format;
@@ -99,6 +101,8 @@ void SetupQuery(CLI::App& app) {
   cmd->add_flag("--outlier-skip-last", args->outlier_skip_last,
                 "outlier ignores the newest bucket of each series (as Sumo does)");
   cmd->add_flag("--explain", args->explain, "print the SQL and counts to stderr");
+  cmd->add_option("--threads", args->threads, "threads of a scan (1: no read-ahead of event blocks)")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--chart", args->chart,
                 "sparkline under a table of counts per _timeslice (default: on a terminal only)");
   cmd->footer(

@@ -6,6 +6,7 @@
 
 #include "engine/common/strings.h"
 #include "engine/geo/geo_db.h"
+#include "engine/query/block_scan_internal.h"
 #include "engine/query/parser.h"
 #include "engine/query/stages_internal.h"
 #include "engine/store/case_store.h"
@@ -657,50 +658,40 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       auto it = source_in_scope.find(id);
       return it != source_in_scope.end() && it->second;
     };
-    CAIRN_ASSIGN_OR_RETURN(
-        store::Statement bst,
-        store.Prepare("SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks "
-                      "WHERE last_id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key='kw_indexed_through') "
-                      "ORDER BY first_id"));
-    store::DecodedBlock block;
-    std::string block_data;
-    std::vector<int64_t> block_sources;
+    // Blocks are kept by time and source on the reader's thread: ranges and source_in_scope do not
+    // change during the scan.
+    BlockScan scan(
+        store,
+        [&](int64_t min_ts, int64_t max_ts, const std::vector<int64_t>& block_sources) {
+          return overlaps(min_ts, max_ts) &&
+                 std::any_of(block_sources.begin(), block_sources.end(), source_may_match);
+        },
+        options.threads != 1);
     while (!ctx.stop) {
       if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
-      CAIRN_ASSIGN_OR_RETURN(bool row, bst.Step());
-      if (!row) break;
-      blocks_through = std::max(blocks_through, bst.Int(1));
-      if (!store::ParseBlockSources(bst.Text(4), &block_sources)) {
-        return Error::CorruptInput("event block " + std::to_string(bst.Int(0)) + " of the case is damaged")
-            .WithHelp("re-ingest the evidence into a new case");
-      }
-      bool any_source = std::any_of(block_sources.begin(), block_sources.end(), source_may_match);
-      if (!any_source || !overlaps(bst.Int(2), bst.Int(3))) {
-        ++result.stats.blocks_skipped;
-        continue;
-      }
-      bool all_sources = per_source && std::all_of(block_sources.begin(), block_sources.end(), source_may_match);
-      bool all_times = ranges.empty();
-      CAIRN_TRY(store.ReadBlob("event_blocks", "data", bst.Int(0), &block_data));
-      if (!block.Decode(block_data)) {
-        return Error::CorruptInput("event block " + std::to_string(bst.Int(0)) + " of the case is damaged")
-            .WithHelp("re-ingest the evidence into a new case");
-      }
-      ++result.stats.blocks_read;
-      for (size_t k = 0; k < block.size() && !ctx.stop; ++k) {
+      CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* block, scan.Next());
+      if (!block) break;
+      const bool all_times = ranges.empty();
+      for (size_t k = 0; k < block->size() && !ctx.stop; ++k) {
         if ((k & 63) == 63 && options.cancel && options.cancel->load(std::memory_order_relaxed)) {
           return Error::Io("query cancelled");
         }
         ++result.stats.events_read;
-        base.id = block.id(k);
-        base.ts = block.ts(k);
-        base.source_id = block.source_id(k);
+        base.id = block->id(k);
+        base.ts = block->ts(k);
+        base.source_id = block->source_id(k);
         if (!all_times && !in_ranges(base.ts)) continue;
-        std::string_view raw = block.raw(k);
-        if (!all_sources && !scope->Matches(raw, base.source_id, std::string_view())) continue;
+        std::string_view raw = block->raw(k);
+        if (per_source ? !source_may_match(base.source_id)
+                       : !scope->Matches(raw, base.source_id, std::string_view())) {
+          continue;
+        }
         CAIRN_TRY(push(raw, std::string_view(), nullptr));
       }
     }
+    blocks_through = scan.through();
+    result.stats.blocks_read = scan.blocks_read();
+    result.stats.blocks_skipped = scan.blocks_skipped();
     if (blocks_through > 0) {
       where_clause += (where_clause.empty() ? " WHERE " : " AND ") + std::string("e.id > ") + std::to_string(blocks_through);
     }

@@ -48,6 +48,9 @@ struct QueryOptions {
   // raw text and source metadata; store/event_blocks.h). false: always step the events table
   // (diagnosis and tests: the two give the same answers).
   bool use_event_blocks = true;
+  // Threads a scan may use: 1 keeps everything on the calling thread; otherwise event blocks are
+  // read and decoded on a second thread, ahead of the operators.
+  int threads = 2;
 };
 
 // Receives result rows as they are produced. `columns` names the values (same vector object for

@@ -69,10 +69,11 @@ const std::vector<std::string>& Queries() {
   return q;
 }
 
-std::vector<std::string> RunAll(CaseStore& s, bool blocks, int64_t* blocks_read) {
+std::vector<std::string> RunAll(CaseStore& s, bool blocks, int64_t* blocks_read, int threads = 2) {
   std::vector<std::string> out;
   query::QueryOptions options;
   options.use_event_blocks = blocks;
+  options.threads = threads;
   *blocks_read = 0;
   for (const auto& q : Queries()) {
     auto t = query::RunQueryTable(s, q, options);
@@ -130,8 +131,13 @@ TEST(EventBlocksIngestTest, BlocksHoldEveryEventAndQueriesAgreeWithTheEventsTabl
   std::vector<std::string> with_blocks = RunAll(s, true, &read_with);
   std::vector<std::string> without = RunAll(s, false, &read_without);
   EXPECT_GT(read_with, 0);
+  // On the consumer's thread alone (no read-ahead): the same blocks, the same answers.
+  int64_t read_one_thread = 0;
+  std::vector<std::string> one_thread = RunAll(s, true, &read_one_thread, 1);
+  EXPECT_EQ(read_one_thread, read_with);
   for (size_t k = 0; k < Queries().size(); ++k) {
     EXPECT_EQ(with_blocks[k], without[k]) << Queries()[k];
+    EXPECT_EQ(one_thread[k], without[k]) << Queries()[k];
     // Every query but the last finds something (a header line and at least one row).
     if (k + 1 < Queries().size()) {
       EXPECT_GE(std::count(with_blocks[k].begin(), with_blocks[k].end(), '\n'), 2) << Queries()[k];

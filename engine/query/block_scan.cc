@@ -1,0 +1,119 @@
+#include "engine/query/block_scan_internal.h"
+
+#include <exception>
+
+namespace cairn::query {
+
+namespace {
+
+constexpr size_t kAhead = 3;  // decoded blocks waiting for the consumer
+
+constexpr const char* kBlocksSql =
+    "SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks "
+    "WHERE last_id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key='kw_indexed_through') "
+    "ORDER BY first_id";
+
+Error Damaged(int64_t first_id) {
+  return Error::CorruptInput("event block " + std::to_string(first_id) + " of the case is damaged")
+      .WithHelp("re-ingest the evidence into a new case");
+}
+
+}  // namespace
+
+BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded)
+    : store_(store), keep_(std::move(keep)), threaded_(threaded && store.path() != ":memory:") {
+  if (threaded_) thread_ = std::thread([this] { Run(); });
+}
+
+BlockScan::~BlockScan() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  space_cv_.notify_all();
+  thread_.join();
+}
+
+Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, store::DecodedBlock* out) {
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return false;
+    const int64_t first_id = st.Int(0);
+    through_ = std::max(through_, st.Int(1));
+    if (!store::ParseBlockSources(st.Text(4), &sources_)) return Damaged(first_id);
+    if (!keep_(st.Int(2), st.Int(3), sources_)) {
+      ++skipped_;
+      continue;
+    }
+    CAIRN_TRY(store.ReadBlob("event_blocks", "data", first_id, &data_));
+    if (!out->Decode(data_)) return Damaged(first_id);
+    ++read_;
+    return true;
+  }
+}
+
+Result<const store::DecodedBlock*> BlockScan::Next() {
+  if (!threaded_) {
+    if (!sync_st_) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement st, store_.Prepare(kBlocksSql));
+      sync_st_ = std::make_unique<store::Statement>(std::move(st));
+    }
+    CAIRN_ASSIGN_OR_RETURN(bool got, ReadNext(store_, *sync_st_, &sync_block_));
+    return got ? &sync_block_ : nullptr;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  if (current_) free_.push_back(std::move(current_));
+  space_cv_.notify_one();
+  ready_cv_.wait(lock, [&] { return !ready_.empty() || done_; });
+  if (!ready_.empty()) {
+    current_ = std::move(ready_.front());
+    ready_.pop_front();
+    return current_.get();
+  }
+  if (!error_.ok()) return error_.error();
+  return nullptr;
+}
+
+// Thread entry point: exceptions end here (std::bad_alloc above all).
+void BlockScan::Run() {
+  Status status = Ok();
+  try {
+    status = [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(auto store, store::CaseStore::Open(store_.path(), store::CaseStore::Mode::kReadOnly));
+      CAIRN_ASSIGN_OR_RETURN(store::Statement st, store->Prepare(kBlocksSql));
+      while (true) {
+        std::unique_ptr<store::DecodedBlock> block;
+        {
+          std::unique_lock<std::mutex> lock(mu_);
+          space_cv_.wait(lock, [&] { return stop_ || ready_.size() < kAhead; });
+          if (stop_) return Ok();
+          if (!free_.empty()) {
+            block = std::move(free_.back());
+            free_.pop_back();
+          }
+        }
+        if (!block) block = std::make_unique<store::DecodedBlock>();
+        CAIRN_ASSIGN_OR_RETURN(bool got, ReadNext(*store, st, block.get()));
+        if (!got) return Ok();
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          ready_.push_back(std::move(block));
+        }
+        ready_cv_.notify_one();
+      }
+    }();
+  } catch (const std::exception& e) {
+    status = Error::Internal(std::string("reading event blocks failed: ") + e.what());
+  } catch (...) {
+    status = Error::Internal("reading event blocks failed");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = std::move(status);
+    done_ = true;
+  }
+  ready_cv_.notify_all();
+}
+
+}  // namespace cairn::query

@@ -1,0 +1,74 @@
+#pragma once
+// The event-block reader of a scan (store/event_blocks.h): yields the decoded blocks of a case up
+// to the keyword watermark that a filter keeps, in id order. For a case file it works on a thread
+// of its own, with its own read-only connection, reading and decoding a few blocks ahead of the
+// consumer (the query's operators), so the two overlap on two cores. Not a public header.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "engine/store/case_store.h"
+#include "engine/store/event_blocks.h"
+
+namespace cairn::query {
+
+class BlockScan {
+ public:
+  // keep(min_ts, max_ts, sources): whether a block may hold an event of the scan. Called on the
+  // reader's thread: it must only read state that does not change during the scan.
+  using KeepFn = std::function<bool(int64_t min_ts, int64_t max_ts, const std::vector<int64_t>& sources)>;
+
+  // threaded: read ahead on a thread (ignored for an in-memory case, which has one connection).
+  BlockScan(store::CaseStore& store, KeepFn keep, bool threaded);
+  ~BlockScan();  // stops the reader
+  BlockScan(const BlockScan&) = delete;
+  BlockScan& operator=(const BlockScan&) = delete;
+
+  // The next block kept, or nullptr after the last one. A block stays valid until the next call.
+  // Errors: kCorruptInput (a damaged block), kIo.
+  Result<const store::DecodedBlock*> Next();
+
+  // After Next() returned nullptr: blocks decoded and skipped, and the last id of the blocks
+  // seen (0: none); the events above it are not in any block read.
+  int64_t blocks_read() const { return read_; }
+  int64_t blocks_skipped() const { return skipped_; }
+  int64_t through() const { return through_; }
+
+ private:
+  // Moves st to the next block kept and decodes it into *out; false after the last one.
+  Result<bool> ReadNext(store::CaseStore& store, store::Statement& st, store::DecodedBlock* out);
+  void Run();
+
+  store::CaseStore& store_;
+  KeepFn keep_;
+  int64_t read_ = 0, skipped_ = 0, through_ = 0;
+
+  // Scratch of ReadNext (used by one thread: the reader's, or the consumer's when synchronous).
+  std::string data_;
+  std::vector<int64_t> sources_;
+
+  // Synchronous reading: the statement on the consumer's connection, one block at a time.
+  bool threaded_ = false;
+  std::unique_ptr<store::Statement> sync_st_;
+  store::DecodedBlock sync_block_;
+
+  // Threaded reading.
+  std::mutex mu_;
+  std::condition_variable ready_cv_, space_cv_;
+  std::deque<std::unique_ptr<store::DecodedBlock>> ready_;
+  std::vector<std::unique_ptr<store::DecodedBlock>> free_;
+  std::unique_ptr<store::DecodedBlock> current_;  // handed to the consumer
+  bool done_ = false, stop_ = false;
+  Status error_ = Ok();
+  std::thread thread_;
+};
+
+}  // namespace cairn::query
