@@ -403,6 +403,10 @@ struct JsonAutoScanner::Walker {
     }
     ++pending;
   }
+  bool Wanted(size_t len) const {
+    return (len < s.interest_lengths_.size() && s.interest_lengths_[len]) ||
+           (len < s.prefix_lengths_.size() && s.prefix_lengths_[len]);
+  }
   bool Leads() const {
     return path.size() < s.prefix_lengths_.size() && s.prefix_lengths_[path.size()] && s.prefixes_.count(path) > 0;
   }
@@ -413,6 +417,10 @@ struct JsonAutoScanner::Walker {
     size_t base = path.size();
     bool ok = c.Items(&scratch, counting ? nullptr : &key, [&] {
       if (!counting) {
+        // A path of a length no interest or prefix has is neither, and nothing under it is an
+        // interest: the member is only counted, and its path need not be built.
+        size_t len = base + (base > 0 ? 1 : 0) + key.size();
+        if (!Wanted(len)) return Member(depth, true);
         path.resize(base);
         if (base > 0) path += '.';
         AppendPathKey(&path, key);
