@@ -169,14 +169,14 @@ class AggregateStage final : public BlockingStage {
     }
     last_group_ = nullptr;
     for (auto& [k, g] : groups_) order.push_back(&g);
-    std::vector<Record> rows;
+    // Rows are kept as their field assignments, in order (a later one of the same id wins, as
+    // in a Record), and emitted through one reused Record: a Record per row would hold a slot
+    // for every field id.
+    std::vector<Row> rows;
     rows.reserve(order.size());
-    int widest = -1;
-    for (int id : keys_) widest = std::max(widest, id);
-    for (int id : out_ids_) widest = std::max(widest, id);
     for (Group* g : order) {
-      Record r;
-      r.slots.resize(static_cast<size_t>(widest + 1));  // one allocation per row, not one per growth
+      Row r;
+      r.sets.reserve(keys_.size() + out_ids_.size());
       for (size_t k = 0; k < keys_.size(); ++k) r.Set(keys_[k], std::move(g->keys[k]));
       size_t out = 0;
       for (size_t k = 0; k < aggs_.size(); ++k) {
@@ -225,7 +225,7 @@ class AggregateStage final : public BlockingStage {
       for (int id : keys_) {
         if (id != timeslice_) order_keys.push_back(id);
       }
-      std::stable_sort(rows.begin(), rows.end(), [&](const Record& a, const Record& b) {
+      std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
         for (int id : order_keys) {
           int c = KeyCompare(a.Get(id), b.Get(id));
           if (c) return c < 0;
@@ -234,7 +234,7 @@ class AggregateStage final : public BlockingStage {
       });
     } else {
       int first = out_ids_.empty() ? -1 : out_ids_[0];
-      std::stable_sort(rows.begin(), rows.end(), [&](const Record& a, const Record& b) {
+      std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
         if (first >= 0) {
           const Value& x = a.Get(first);
           const Value& y = b.Get(first);
@@ -256,13 +256,32 @@ class AggregateStage final : public BlockingStage {
     for (int id : keys_) AddColumn(&shape, id);
     for (int id : out_ids_) AddColumn(&shape, id);
     groups_.clear();
-    return Emit(shape, rows);
+    CAIRN_TRY(next_->Begin(shape));
+    Record out;
+    for (Row& row : rows) {
+      for (auto& slot : out.slots) slot.set = false;
+      for (auto& [id, v] : row.sets) out.Set(id, std::move(v));
+      CAIRN_TRY(next_->Push(out));
+    }
+    return next_->Finish();
   }
 
  private:
   struct Group {
     std::vector<Value> keys;
     std::vector<AggState> states;
+  };
+  // An output row before it is emitted: (field id, value) in the order they are set.
+  struct Row {
+    std::vector<std::pair<int, Value>> sets;
+    void Set(int id, Value v) { sets.emplace_back(id, std::move(v)); }
+    const Value& Get(int id) const {
+      static const Value kNull;
+      for (size_t i = sets.size(); i-- > 0;) {
+        if (sets[i].first == id) return sets[i].second;
+      }
+      return kNull;
+    }
   };
   enum class Func : uint8_t { kCount, kCountDistinct, kSum, kAvg, kMin, kMax, kStddev, kPct, kOther };
   static Func FuncOf(const std::string& fn) {
@@ -394,26 +413,38 @@ class TransposeStage final : public BlockingStage {
     for (const auto& n : op.rows) rows_.push_back(ctx.fields.Intern(n));
     for (const auto& n : op.columns) cols_.push_back(ctx.fields.Intern(n));
   }
-  Status Push(Record& r) override {
-    r.Own();
-    input_.push_back(r);
-    return Ok();
-  }
-  Status Finish() override {
-    std::vector<int> value_fields;
+  Status Begin(const Shape& in) override {
+    CAIRN_TRY(BlockingStage::Begin(in));
+    value_fields_.clear();
     for (int id : in_.cols) {
       if (std::find(rows_.begin(), rows_.end(), id) != rows_.end()) continue;
       if (std::find(cols_.begin(), cols_.end(), id) != cols_.end()) continue;
       if (ctx_.fields.Display(id) == "__timeslice_end") continue;
-      value_fields.push_back(id);
+      value_fields_.push_back(id);
     }
+    read_ = rows_;
+    read_.insert(read_.end(), cols_.begin(), cols_.end());
+    read_.insert(read_.end(), value_fields_.begin(), value_fields_.end());
+    return Ok();
+  }
+  // Keeps only the values Finish reads (rows_, cols_ and value fields), not the whole record.
+  Status Push(Record& r) override {
+    Kept k;
+    k.values.reserve(read_.size());
+    for (int id : read_) k.values.push_back(r.Get(id));
+    input_.push_back(std::move(k));
+    return Ok();
+  }
+  Status Finish() override {
+    const std::vector<int>& value_fields = value_fields_;
     // Row groups
     std::map<std::string, size_t> row_index;
     std::vector<Record> out;
     std::vector<std::string> dyn_names;
     std::unordered_map<std::string, int> dyn_ids;
     int64_t skipped = 0;
-    for (const Record& in : input_) {
+    for (const Kept& kept : input_) {
+      KeptView in(kept, read_);
       std::string col_name;
       bool null_col = false;
       for (size_t k = 0; k < cols_.size(); ++k) {
@@ -495,10 +526,30 @@ class TransposeStage final : public BlockingStage {
   }
 
  private:
+  // An input record's values of read_, in that order; Get(id) as Record::Get for those ids.
+  struct Kept {
+    std::vector<Value> values;
+  };
+  class KeptView {
+   public:
+    KeptView(const Kept& k, const std::vector<int>& ids) : k_(k), ids_(ids) {}
+    const Value& Get(int id) const {
+      for (size_t i = 0; i < ids_.size(); ++i) {
+        if (ids_[i] == id) return k_.values[i];
+      }
+      static const Value kNull;
+      return kNull;
+    }
+   private:
+    const Kept& k_;
+    const std::vector<int>& ids_;
+  };
   std::vector<std::string> as_;
   std::vector<int> rows_;
   std::vector<int> cols_;
-  std::vector<Record> input_;
+  std::vector<int> value_fields_;
+  std::vector<int> read_;  // rows_, cols_, value_fields_
+  std::vector<Kept> input_;
 };
 
 // ---- outlier -----------------------------------------------------------------------------
