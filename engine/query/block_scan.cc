@@ -46,7 +46,7 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
       ++skipped_;
       continue;
     }
-    CAIRN_TRY(store.ReadBlob("event_blocks", "data", first_id, &data_));
+    CAIRN_TRY(store.ReadBlob("event_block_data", "data", first_id, &data_));
     if (!out->Decode(data_)) return Damaged(first_id);
     ++read_;
     return true;

@@ -107,9 +107,9 @@ CREATE TABLE IF NOT EXISTS event_blocks(
   min_ts INTEGER NOT NULL,
   max_ts INTEGER NOT NULL,
   events INTEGER NOT NULL,
-  sources TEXT NOT NULL,
-  data BLOB NOT NULL
+  sources TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event_block_data(first_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS rejects(
   id INTEGER PRIMARY KEY,
   source_id INTEGER NOT NULL,
@@ -151,7 +151,7 @@ CREATE TABLE IF NOT EXISTS saved_queries(name TEXT PRIMARY KEY, query TEXT NOT N
 )SQL";
 
 enum Slot {
-  kInsertEvent, kInsertReject, kFindEventId, kInsertCollision, kInsertKwSegment, kInsertKwBlock, kInsertEventBlock,
+  kInsertEvent, kInsertReject, kFindEventId, kInsertCollision, kInsertKwSegment, kInsertKwBlock, kInsertEventBlock, kInsertEventBlockData,
   kSlotCount
 };
 
@@ -490,17 +490,16 @@ Result<std::vector<SourceRecord>> CaseStore::ListSources() {
     if (!row) break;
     out.push_back(ReadSource(st));
   }
-  CAIRN_ASSIGN_OR_RETURN(Statement cat,
-                         Prepare("SELECT category FROM source_categories WHERE source_id=? "
-                                 "ORDER BY category"));
-  for (auto& s : out) {
-    cat.Bind(1, s.id);
-    while (true) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, cat.Step());
-      if (!row) break;
-      s.categories.emplace_back(cat.Text(0));
-    }
-    cat.Reset();
+  // One pass over the categories (in source order, like out) rather than a lookup per source.
+  CAIRN_ASSIGN_OR_RETURN(Statement cat, Prepare("SELECT source_id, category FROM source_categories "
+                                                "ORDER BY source_id, category"));
+  size_t at = 0;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, cat.Step());
+    if (!row) break;
+    const int64_t source_id = cat.Int(0);
+    while (at < out.size() && out[at].id < source_id) ++at;
+    if (at < out.size() && out[at].id == source_id) out[at].categories.emplace_back(cat.Text(1));
   }
   return out;
 }
@@ -614,12 +613,16 @@ Status CaseStore::BackfillEventBlocks(int64_t watermark) {
 Status CaseStore::WriteEventBlock(const EventBlock& block) {
   CAIRN_ASSIGN_OR_RETURN(
       Statement * ins,
-      Cached(kInsertEventBlock, "INSERT INTO event_blocks(first_id,last_id,min_ts,max_ts,events,sources,data) "
-                                "VALUES(?,?,?,?,?,?,?)"));
+      Cached(kInsertEventBlock, "INSERT INTO event_blocks(first_id,last_id,min_ts,max_ts,events,sources) "
+                                "VALUES(?,?,?,?,?,?)"));
   ins->Bind(1, block.first_id).Bind(2, block.last_id).Bind(3, block.min_ts).Bind(4, block.max_ts);
   ins->Bind(5, block.events).Bind(6, std::string_view(block.sources));
-  sqlite3_bind_blob64(ins->impl_->stmt.get(), 7, block.data.data(), block.data.size(), SQLITE_STATIC);
-  return ins->Run();
+  CAIRN_TRY(ins->Run());
+  CAIRN_ASSIGN_OR_RETURN(Statement * data,
+                         Cached(kInsertEventBlockData, "INSERT INTO event_block_data(first_id,data) VALUES(?,?)"));
+  data->Bind(1, block.first_id);
+  sqlite3_bind_blob64(data->impl_->stmt.get(), 2, block.data.data(), block.data.size(), SQLITE_STATIC);
+  return data->Run();
 }
 
 Status CaseStore::WriteKeywordSegment(const KeywordSegment& segment) {

@@ -6,7 +6,7 @@
 //   sources(...)                          chain of custody: path, size, sha256, format, counts
 //   source_categories(source_id, category)
 //   events(...)                           normalized events with raw text
-//   event_blocks(...)                     the events again as LZ4 column blocks for scans
+//   event_blocks(...), event_block_data   the events again as LZ4 column blocks for scans
 //                                         (event_blocks.h), under the same watermark
 //   kw_segments(...), kw(...)             Cairn's keyword index over events.raw (keyword_index.h);
 //                                         meta "kw_indexed_through" is its watermark. Cases from

@@ -109,7 +109,7 @@ TEST(EventBlocksIngestTest, BlocksHoldEveryEventAndQueriesAgreeWithTheEventsTabl
   EXPECT_GT(Scalar(s, "SELECT count(*) FROM event_blocks"), 3);
 
   // Every event, decoded, is its events row byte for byte.
-  auto blocks = s.Prepare("SELECT data FROM event_blocks ORDER BY first_id");
+  auto blocks = s.Prepare("SELECT data FROM event_block_data ORDER BY first_id");
   auto rows = s.Prepare("SELECT id, ts, source_id, raw FROM events ORDER BY id");
   ASSERT_TRUE(blocks.ok() && rows.ok());
   store::DecodedBlock d;
@@ -185,7 +185,7 @@ TEST(EventBlocksIngestTest, ACaseFromBeforeBlocksAnswersFromSqlAndGetsThemAtTheN
     auto& s = **store;
     ASSERT_TRUE(Ingest(s, Evidence(dir / "ev")).ok());
     // What a schema-2 case holds: no blocks, no flag.
-    ASSERT_TRUE(s.Exec("DELETE FROM event_blocks; DELETE FROM meta WHERE key='event_blocks'; "
+    ASSERT_TRUE(s.Exec("DELETE FROM event_blocks; DELETE FROM event_block_data; DELETE FROM meta WHERE key='event_blocks'; "
                        "UPDATE meta SET value='2' WHERE key='schema_version'").ok());
     int64_t read = 0;
     before = RunAll(s, true, &read);
