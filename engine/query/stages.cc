@@ -717,7 +717,8 @@ class WhereStage final : public StreamingStage {
     }
   }
   Status Push(Record& r) override {
-    if (hint_field_ >= 0) {
+    // The hint is only given when nothing passes: once something has, stop counting.
+    if (hint_field_ >= 0 && passed_ == 0) {
       const Value& v = r.Get(hint_field_);
       if (!v.is_null()) {
         std::string_view text;
