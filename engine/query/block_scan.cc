@@ -20,8 +20,19 @@ Error Damaged(int64_t first_id) {
 
 }  // namespace
 
-BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded)
+BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks)
     : store_(store), keep_(std::move(keep)), threaded_(threaded && store.path() != ":memory:") {
+  if (threaded_) {
+    // A second connection costs a few milliseconds (it reads the schema): worth it for a big
+    // case only. Small ones (the playbook's many queries on a demo case) stay on this thread.
+    auto count = store.Prepare("SELECT count(*) FROM event_blocks");
+    bool big = false;
+    if (count.ok()) {
+      auto row = count->Step();
+      big = row.ok() && *row && count->Int(0) >= min_threaded_blocks;
+    }
+    threaded_ = big;
+  }
   if (threaded_) thread_ = std::thread([this] { Run(); });
 }
 

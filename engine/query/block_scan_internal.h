@@ -26,8 +26,10 @@ class BlockScan {
   // reader's thread: it must only read state that does not change during the scan.
   using KeepFn = std::function<bool(int64_t min_ts, int64_t max_ts, const std::vector<int64_t>& sources)>;
 
-  // threaded: read ahead on a thread (ignored for an in-memory case, which has one connection).
-  BlockScan(store::CaseStore& store, KeepFn keep, bool threaded);
+  // threaded: read ahead on a thread, when the case has at least min_threaded_blocks blocks (a
+  // second connection costs a few milliseconds) and is a file (an in-memory case has one
+  // connection).
+  BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks);
   ~BlockScan();  // stops the reader
   BlockScan(const BlockScan&) = delete;
   BlockScan& operator=(const BlockScan&) = delete;

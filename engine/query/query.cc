@@ -666,7 +666,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           return overlaps(min_ts, max_ts) &&
                  std::any_of(block_sources.begin(), block_sources.end(), source_may_match);
         },
-        options.threads != 1);
+        options.threads != 1, options.read_ahead_min_blocks);
     while (!ctx.stop) {
       if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
       CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* block, scan.Next());

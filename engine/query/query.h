@@ -51,6 +51,8 @@ struct QueryOptions {
   // Threads a scan may use: 1 keeps everything on the calling thread; otherwise event blocks are
   // read and decoded on a second thread, ahead of the operators.
   int threads = 2;
+  // ... but only on a case of at least this many event blocks (about 50,000 events and up).
+  int64_t read_ahead_min_blocks = 64;
 };
 
 // Receives result rows as they are produced. `columns` names the values (same vector object for

@@ -74,6 +74,7 @@ std::vector<std::string> RunAll(CaseStore& s, bool blocks, int64_t* blocks_read,
   query::QueryOptions options;
   options.use_event_blocks = blocks;
   options.threads = threads;
+  options.read_ahead_min_blocks = 1;  // read ahead on this small case too
   *blocks_read = 0;
   for (const auto& q : Queries()) {
     auto t = query::RunQueryTable(s, q, options);
