@@ -12,16 +12,7 @@ namespace cairn::store {
 
 namespace {
 
-void PutVarint(std::string* out, uint64_t value) {
-  char buf[10];
-  size_t n = 0;
-  while (value >= 0x80) {
-    buf[n++] = static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  buf[n++] = static_cast<char>(value);
-  out->append(buf, n);
-}
+using internal::AppendVarint;
 
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
@@ -64,21 +55,21 @@ void EventBlockBuilder::Seal() {
     b.sources += std::to_string(s);
   }
   payload_.clear();
-  PutVarint(&payload_, ids_.size());
+  AppendVarint(&payload_, ids_.size());
   int64_t prev = 0;
   for (int64_t id : ids_) {
-    PutVarint(&payload_, static_cast<uint64_t>(id - prev));
+    AppendVarint(&payload_, static_cast<uint64_t>(id - prev));
     prev = id;
   }
   prev = 0;
   for (int64_t ts : ts_) {
-    PutVarint(&payload_, ZigZag(ts - prev));
+    AppendVarint(&payload_, ZigZag(ts - prev));
     prev = ts;
   }
-  for (int64_t s : source_ids_) PutVarint(&payload_, static_cast<uint64_t>(s));
+  for (int64_t s : source_ids_) AppendVarint(&payload_, static_cast<uint64_t>(s));
   uint32_t begin = 0;
   for (uint32_t e : ends_) {
-    PutVarint(&payload_, e - begin);
+    AppendVarint(&payload_, e - begin);
     begin = e;
   }
   payload_.append(text_);

@@ -37,12 +37,6 @@ bool ReadVarint(const unsigned char*& p, const unsigned char* end, uint64_t* out
   return false;
 }
 
-}  // namespace internal
-
-namespace {
-
-constexpr size_t kBlockBytes = 3900;
-
 void AppendVarint(std::string* out, uint64_t value) {
   char buf[10];
   size_t n = 0;
@@ -53,6 +47,14 @@ void AppendVarint(std::string* out, uint64_t value) {
   buf[n++] = static_cast<char>(value);
   out->append(buf, n);
 }
+
+}  // namespace internal
+
+namespace {
+
+constexpr size_t kBlockBytes = 3900;
+
+using internal::AppendVarint;
 
 size_t VarintSize(uint64_t value) {
   size_t n = 1;

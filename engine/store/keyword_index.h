@@ -115,6 +115,7 @@ bool DecodePostings(std::string_view postings, std::vector<int64_t>* out);
 
 namespace internal {
 bool ReadVarint(const unsigned char*& p, const unsigned char* end, uint64_t* out);
+void AppendVarint(std::string* out, uint64_t value);  // LEB128
 }  // namespace internal
 
 template <typename Fn>

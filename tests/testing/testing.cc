@@ -11,6 +11,10 @@
 
 #include <zlib.h>
 
+#include <gtest/gtest.h>
+
+#include "engine/store/case_store.h"
+
 namespace cairn::testing {
 
 std::filesystem::path SharedData() {
@@ -92,6 +96,15 @@ std::string GzipBytes(const std::string& data) {
   out.resize(zs.total_out);
   deflateEnd(&zs);
   return out;
+}
+
+int64_t QueryInt(store::CaseStore& store, const std::string& sql) {
+  auto st = store.Prepare(sql);
+  EXPECT_TRUE(st.ok()) << sql;
+  if (!st.ok()) return 0;
+  auto row = st->Step();
+  EXPECT_TRUE(row.ok() && *row) << sql;
+  return row.ok() && *row ? st->Int(0) : 0;
 }
 
 }  // namespace cairn::testing

@@ -1,7 +1,12 @@
 #pragma once
 // Shared test helpers (cairn_testing): paths to third-party samples, temp dirs, the cairn binary.
+#include <cstdint>
 #include <filesystem>
 #include <string>
+
+namespace cairn::store {
+class CaseStore;
+}  // namespace cairn::store
 
 namespace cairn::testing {
 
@@ -32,5 +37,7 @@ std::string GzipBytes(const std::string& data);
 std::string CairnBinary();
 // Runs a shell command, returns its exit status and captures stdout (stderr to stderr_out).
 int RunCommand(const std::string& command, std::string* stdout_out, std::string* stderr_out = nullptr);
+// The integer in the first column of the first row of sql (a gtest failure when there is none).
+int64_t QueryInt(store::CaseStore& store, const std::string& sql);
 
 }  // namespace cairn::testing

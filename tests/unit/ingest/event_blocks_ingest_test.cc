@@ -18,13 +18,7 @@ namespace {
 
 using store::CaseStore;
 
-int64_t Scalar(CaseStore& store, const std::string& sql) {
-  auto st = store.Prepare(sql);
-  EXPECT_TRUE(st.ok()) << sql;
-  auto row = st->Step();
-  EXPECT_TRUE(row.ok() && *row) << sql;
-  return st->Int(0);
-}
+int64_t Scalar(CaseStore& store, const std::string& sql) { return testing::QueryInt(store, sql); }
 
 std::string Table(const query::QueryTable& t) {
   std::string out;

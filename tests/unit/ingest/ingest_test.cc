@@ -21,13 +21,7 @@ std::unique_ptr<CaseStore> MemoryCase() {
   return std::move(s).value();
 }
 
-int64_t Scalar(CaseStore& store, const std::string& sql) {
-  auto st = store.Prepare(sql);
-  EXPECT_TRUE(st.ok()) << sql;
-  auto row = st->Step();
-  EXPECT_TRUE(row.ok() && *row) << sql;
-  return st->Int(0);
-}
+int64_t Scalar(CaseStore& store, const std::string& sql) { return testing::QueryInt(store, sql); }
 
 std::map<std::string, int64_t> CountBy(CaseStore& store, const std::string& sql) {
   std::map<std::string, int64_t> out;

@@ -52,13 +52,7 @@ KeyIds ExpectedIndex(CaseStore& store, int64_t watermark) {
   return out;
 }
 
-int64_t Scalar(CaseStore& store, const std::string& sql) {
-  auto st = store.Prepare(sql);
-  EXPECT_TRUE(st.ok()) << sql;
-  auto row = st->Step();
-  EXPECT_TRUE(row.ok() && *row) << sql;
-  return st->Int(0);
-}
+int64_t Scalar(CaseStore& store, const std::string& sql) { return testing::QueryInt(store, sql); }
 
 IngestOptions SmallSegments(std::vector<std::string> paths) {
   IngestOptions options;
