@@ -202,8 +202,12 @@ TEST(KeywordIndexIngestTest, KillMidIndexThenRerunGivesCompletePostings) {
     int64_t max_id = Scalar(s, "SELECT coalesce(max(id), 0) FROM events");
     EXPECT_LE(**watermark, max_id);
     if (**watermark < max_id) saw_partial = true;
-    // Exactly the events up to the watermark are indexed, and a lookup still finds the rest.
+    // Exactly the events up to the watermark are indexed (and in event blocks), and a lookup
+    // still finds the rest.
     EXPECT_EQ(DumpIndex(s), ExpectedIndex(s, **watermark));
+    EXPECT_EQ(Scalar(s, "SELECT coalesce(sum(events), 0) FROM event_blocks"),
+              Scalar(s, "SELECT count(*) FROM events WHERE id <= " + std::to_string(**watermark)));
+    EXPECT_EQ(Scalar(s, "SELECT coalesce(max(last_id), 0) FROM event_blocks"), **watermark);
     auto found = s.KeywordCandidates("item2999");
     ASSERT_TRUE(found.ok());
     int64_t with_word = Scalar(s, "SELECT count(*) FROM events WHERE raw LIKE '%/item2999 %'");
@@ -222,6 +226,13 @@ TEST(KeywordIndexIngestTest, KillMidIndexThenRerunGivesCompletePostings) {
     EXPECT_EQ(**s.KeywordWatermark(), max_id);
     EXPECT_EQ(DumpIndex(s), ExpectedIndex(s, max_id));
     EXPECT_EQ(s.KeywordCandidates("item2999")->size(), 16u);
+    // Every event in exactly one block, and a scan through them counts each once.
+    EXPECT_EQ(Scalar(s, "SELECT sum(events) FROM event_blocks"), max_id);
+    EXPECT_EQ(Scalar(s, "SELECT count(*) FROM event_block_data"), Scalar(s, "SELECT count(*) FROM event_blocks"));
+    auto t = query::RunQueryTable(s, "* | count", {});
+    ASSERT_TRUE(t.ok());
+    EXPECT_GT(t->result.stats.blocks_read, 0);
+    EXPECT_EQ(Table(*t), std::to_string(16 * 3000) + "\t\n");
   }
   if (!saw_partial) GTEST_LOG_(INFO) << "no kill landed between a commit and its indexing on this machine";
 }
