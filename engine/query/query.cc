@@ -653,10 +653,13 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     if (per_source) {
       for (const auto& [id, info] : sources) source_in_scope[id] = scope->Matches(std::string_view(), id, std::string_view());
     }
+    // A source not listed (not complete) gets the scope's own answer, as in the SQL path (where a
+    // metadata predicate lists the complete sources and `*` takes every event). No keyword node
+    // is evaluated here, so the reader's thread may call it too.
     auto source_may_match = [&](int64_t id) {
       if (!per_source) return true;
       auto it = source_in_scope.find(id);
-      return it != source_in_scope.end() && it->second;
+      return it != source_in_scope.end() ? it->second : scope->Matches(std::string_view(), id, std::string_view());
     };
     // Blocks are kept by time and source on the reader's thread: ranges and source_in_scope do not
     // change during the scan.
