@@ -36,7 +36,9 @@ BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_
   if (threaded_) thread_ = std::thread([this] { Run(); });
 }
 
-BlockScan::~BlockScan() {
+BlockScan::~BlockScan() { Stop(); }
+
+void BlockScan::Stop() {
   if (!thread_.joinable()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);

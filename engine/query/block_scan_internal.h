@@ -38,8 +38,12 @@ class BlockScan {
   // Errors: kCorruptInput (a damaged block), kIo.
   Result<const store::DecodedBlock*> Next();
 
-  // After Next() returned nullptr: blocks decoded and skipped, and the last id of the blocks
-  // seen (0: none); the events above it are not in any block read.
+  // Stops the reader (idempotent). Needed before the counts below when Next() was not called
+  // until it returned nullptr.
+  void Stop();
+
+  // After Stop() or Next() returning nullptr: blocks decoded and skipped, and the last id of the
+  // blocks seen (0: none); the events above it are not in any block read.
   int64_t blocks_read() const { return read_; }
   int64_t blocks_skipped() const { return skipped_; }
   int64_t through() const { return through_; }

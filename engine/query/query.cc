@@ -692,6 +692,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         CAIRN_TRY(push(raw, std::string_view(), nullptr));
       }
     }
+    scan.Stop();
     blocks_through = scan.through();
     result.stats.blocks_read = scan.blocks_read();
     result.stats.blocks_skipped = scan.blocks_skipped();
