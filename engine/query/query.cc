@@ -633,13 +633,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     } else if (options.from || options.to) {
       ranges = {{options.from.value_or(INT64_MIN), options.to.value_or(INT64_MAX)}};
     }
-    auto in_ranges = [&](int64_t ts) {
-      if (ranges.empty()) return true;
-      for (const auto& r : ranges) {
-        if (ts >= r.first && ts < r.second) return true;
-      }
-      return false;
-    };
+    // Whether [lo, hi] (inclusive) meets a range; an event's time is overlaps(ts, ts).
     auto overlaps = [&](int64_t lo, int64_t hi) {
       if (ranges.empty()) return true;
       for (const auto& r : ranges) {
@@ -683,7 +677,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         base.id = block->id(k);
         base.ts = block->ts(k);
         base.source_id = block->source_id(k);
-        if (!all_times && !in_ranges(base.ts)) continue;
+        if (!all_times && !overlaps(base.ts, base.ts)) continue;
         std::string_view raw = block->raw(k);
         if (per_source ? !source_may_match(base.source_id)
                        : !scope->Matches(raw, base.source_id, std::string_view())) {
