@@ -174,15 +174,20 @@ Event MakeEvent(std::string raw) {
   return e;
 }
 
-TEST(KeywordIndexTest, EventsAboveTheWatermarkAreAlwaysCandidates) {
-  auto store = CaseStore::OpenMemory();
-  ASSERT_TRUE(store.ok());
-  auto& s = **store;
+// A generic source in s: its id.
+Result<int64_t> AddGenericSource(CaseStore& s) {
   SourceRecord src;
   src.path = "x.log";
   src.sha256 = "x";
   src.format = "generic";
-  auto source = s.AddSource(src);
+  return s.AddSource(src);
+}
+
+TEST(KeywordIndexTest, EventsAboveTheWatermarkAreAlwaysCandidates) {
+  auto store = CaseStore::OpenMemory();
+  ASSERT_TRUE(store.ok());
+  auto& s = **store;
+  auto source = AddGenericSource(s);
   ASSERT_TRUE(source.ok());
   // No index at all: every event is a candidate.
   ASSERT_TRUE(s.InsertEvent(MakeEvent("alpha beta"), *source).ok());
@@ -216,11 +221,7 @@ TEST(KeywordIndexTest, CasesWithTheOldFtsIndexKeepWorkingAndMigrate) {
     auto store = CaseStore::Open(path, CaseStore::Mode::kCreate);
     ASSERT_TRUE(store.ok());
     auto& s = **store;
-    SourceRecord src;
-    src.path = "x.log";
-    src.sha256 = "x";
-    src.format = "generic";
-    auto source = s.AddSource(src);
+    auto source = AddGenericSource(s);
     ASSERT_TRUE(source.ok());
     ASSERT_TRUE(s.InsertEvent(MakeEvent("PUT 403 InvalidAccessKeyId key_1"), *source).ok());
     ASSERT_TRUE(s.InsertEvent(MakeEvent("GET 200 errors caf\xC3\xA9"), *source).ok());
