@@ -73,7 +73,8 @@ int RunQueryCommand(const QueryArgs& args) {
     Note("sql: " + result->stats.sql);
     if (result->stats.blocks_read + result->stats.blocks_skipped > 0) {
       Note("event blocks: " + WithThousands(result->stats.blocks_read) + " read, " +
-           WithThousands(result->stats.blocks_skipped) + " skipped");
+           WithThousands(result->stats.blocks_skipped) + " skipped" +
+           (result->stats.threads > 1 ? ", on " + std::to_string(result->stats.threads) + " threads" : ""));
     }
     Note("events read " + WithThousands(result->stats.events_read) + ", matched " +
          WithThousands(result->stats.events_matched) + ", rows " + WithThousands(result->stats.rows_out) +
@@ -101,7 +102,7 @@ void SetupQuery(CLI::App& app) {
   cmd->add_flag("--outlier-skip-last", args->outlier_skip_last,
                 "outlier ignores the newest bucket of each series (as Sumo does)");
   cmd->add_flag("--explain", args->explain, "print the SQL and counts to stderr");
-  cmd->add_option("--threads", args->threads, "threads of a scan (1: no read-ahead of event blocks)")
+  cmd->add_option("--threads", args->threads, "threads of a scan of event blocks (1: all on one thread)")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--chart", args->chart,
                 "sparkline under a table of counts per _timeslice (default: on a terminal only)");

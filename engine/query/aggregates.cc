@@ -88,6 +88,27 @@ class AggregateStage final : public BlockingStage {
     timeslice_ = ctx.fields.Find("_timeslice");
   }
   bool OrderInsensitive() const override { return true; }
+  bool ParallelSafe() const override { return true; }
+
+  // Group by group, state by state. Sums of doubles and stddev may differ from a one-thread run
+  // in the last bits (another order of additions); counts, integer sums, min, max, pct and
+  // count_distinct are exact.
+  Status MergeFrom(Stage& other) override {
+    auto& o = static_cast<AggregateStage&>(other);
+    last_group_ = nullptr;
+    o.last_group_ = nullptr;
+    for (auto& [key, theirs] : o.groups_) {
+      auto it = groups_.find(key);
+      if (it == groups_.end()) {
+        if (groups_.size() >= 1000000) return TooManyGroups();
+        groups_.emplace(key, std::move(theirs));
+        continue;
+      }
+      for (size_t k = 0; k < aggs_.size(); ++k) Merge(it->second.states[k], theirs.states[k]);
+    }
+    o.groups_.clear();
+    return Ok();
+  }
 
   Status Push(Record& r) override {
     key_.clear();
@@ -97,10 +118,7 @@ class AggregateStage final : public BlockingStage {
     if (gp == nullptr || key_ != last_key_) {
       auto it = groups_.find(key_);
       if (it == groups_.end()) {
-        if (groups_.size() >= 1000000) {
-          return Error::Unsupported("more than 1,000,000 groups in an aggregate")
-              .WithHelp("narrow the search or group by fewer fields");
-        }
+        if (groups_.size() >= 1000000) return TooManyGroups();
         Group g;
         for (int id : keys_) g.keys.push_back(r.Get(id));
         g.states.resize(aggs_.size());
@@ -284,6 +302,28 @@ class AggregateStage final : public BlockingStage {
     }
   };
   enum class Func : uint8_t { kCount, kCountDistinct, kSum, kAvg, kMin, kMax, kStddev, kPct, kOther };
+  static Error TooManyGroups() {
+    return Error::Unsupported("more than 1,000,000 groups in an aggregate")
+        .WithHelp("narrow the search or group by fewer fields");
+  }
+  static void Merge(AggState& a, AggState& b) {
+    a.count += b.count;
+    a.distinct.merge(b.distinct);
+    if (!b.all_int) a.all_int = false;
+    if (b.overflow || __builtin_add_overflow(a.isum, b.isum, &a.isum)) a.overflow = true;
+    a.dsum += b.dsum;
+    // Welford states combine as in Chan et al.'s pairwise update.
+    if (b.n > 0) {
+      const double na = static_cast<double>(a.n), nb = static_cast<double>(b.n), n = na + nb;
+      const double delta = b.mean - a.mean;
+      a.mean += delta * nb / n;
+      a.m2 += b.m2 + delta * delta * na * nb / n;
+    }
+    a.n += b.n;
+    if (b.min && (!a.min || SortCompare(*b.min, *a.min) < 0)) a.min = std::move(b.min);
+    if (b.max && (!a.max || SortCompare(*b.max, *a.max) > 0)) a.max = std::move(b.max);
+    a.values.insert(a.values.end(), b.values.begin(), b.values.end());
+  }
   static Func FuncOf(const std::string& fn) {
     if (fn == "count") return Func::kCount;
     if (fn == "count_distinct") return Func::kCountDistinct;

@@ -12,6 +12,9 @@ constexpr const char* kBlocksSql =
     "SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks "
     "WHERE last_id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key='kw_indexed_through') "
     "ORDER BY first_id";
+constexpr const char* kStripeSql =
+    "SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks WHERE last_id <= ?1 "
+    "ORDER BY first_id";
 
 Error Damaged(int64_t first_id) {
   return Error::CorruptInput("event block " + std::to_string(first_id) + " of the case is damaged")
@@ -34,6 +37,16 @@ BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_
     threaded_ = big;
   }
   if (threaded_) thread_ = std::thread([this] { Run(); });
+}
+
+BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe)
+    : store_(store), keep_(std::move(keep)), stripe_(stripe), striped_(true) {}
+
+Result<int64_t> BlockScan::Watermark(store::CaseStore& store) {
+  CAIRN_ASSIGN_OR_RETURN(store::Statement st,
+                         store.Prepare("SELECT CAST(value AS INTEGER) FROM meta WHERE key='kw_indexed_through'"));
+  CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row && !st.IsNull(0) ? st.Int(0) : 0;
 }
 
 BlockScan::~BlockScan() { Stop(); }
@@ -59,6 +72,7 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
       ++skipped_;
       continue;
     }
+    if (striped_ && kept_++ % stripe_.count != stripe_.index) continue;
     CAIRN_TRY(store.ReadBlob("event_block_data", "data", first_id, &data_));
     if (!out->Decode(data_)) return Damaged(first_id);
     ++read_;
@@ -69,7 +83,8 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
 Result<const store::DecodedBlock*> BlockScan::Next() {
   if (!threaded_) {
     if (!sync_st_) {
-      CAIRN_ASSIGN_OR_RETURN(store::Statement st, store_.Prepare(kBlocksSql));
+      CAIRN_ASSIGN_OR_RETURN(store::Statement st, store_.Prepare(striped_ ? kStripeSql : kBlocksSql));
+      if (striped_) st.Bind(1, stripe_.through);
       sync_st_ = std::make_unique<store::Statement>(std::move(st));
     }
     CAIRN_ASSIGN_OR_RETURN(bool got, ReadNext(store_, *sync_st_, &sync_block_));

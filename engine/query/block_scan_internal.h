@@ -30,6 +30,20 @@ class BlockScan {
   // second connection costs a few milliseconds) and is a file (an in-memory case has one
   // connection).
   BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks);
+
+  // A share of a parallel scan, read on the calling thread: of the blocks that end at or below
+  // `through` and that keep() keeps, the k-th (counting from 0) for every k with
+  // k % stripes == stripe. The stripes of one `through` and keep() cover each such block once.
+  // blocks_skipped() counts the blocks keep() drops, the same in every stripe.
+  struct Stripe {
+    int index = 0;
+    int count = 1;
+    int64_t through = 0;
+  };
+  BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe);
+
+  // The keyword watermark (meta kw_indexed_through): the last id every block scan may read.
+  static Result<int64_t> Watermark(store::CaseStore& store);
   ~BlockScan();  // stops the reader
   BlockScan(const BlockScan&) = delete;
   BlockScan& operator=(const BlockScan&) = delete;
@@ -56,6 +70,9 @@ class BlockScan {
   store::CaseStore& store_;
   KeepFn keep_;
   int64_t read_ = 0, skipped_ = 0, through_ = 0;
+  Stripe stripe_;
+  bool striped_ = false;
+  int64_t kept_ = 0;  // blocks kept so far, of every stripe
 
   // Scratch of ReadNext (used by one thread: the reader's, or the consumer's when synchronous).
   std::string data_;

@@ -2,6 +2,9 @@
 #include "engine/query/query.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
 #include <unordered_map>
 
 #include "engine/common/strings.h"
@@ -207,111 +210,123 @@ Result<QueryResult> RunPipeline(store::CaseStore& store, const Pipeline& p,
 
 namespace {
 
-Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, const QueryOptions& options,
-                                    RowSink& sink, SummarizeModel* model, size_t details_op) {
-  QueryResult result;
-  ExecContext ctx;
-  ctx.options = options;
+// A typed column of the events table that the query reads (SQL path only).
+struct Fetch {
+  int id;
+  int col;
+  bool integer;
+};
 
-  // Sources (metadata).
-  CAIRN_ASSIGN_OR_RETURN(auto source_list, store.ListSources());
-  std::unordered_map<int64_t, SourceInfo> sources;
-  for (const auto& s : source_list) {
-    SourceInfo info;
-    info.categories = s.categories;
-    info.name = s.source_name;
-    info.path = s.path;
-    info.host = s.host;
-    info.format = s.format;
-    sources[s.id] = std::move(info);
+// A source's metadata fields.
+struct SourceValues {
+  Value category, name, host, format;
+};
+
+// What every EventFeeder of a query shares, read-only while events flow.
+struct FeedPlan {
+  const FieldRegistry* fields = nullptr;
+  std::vector<bool> need;  // builtin field ids the query reads
+  bool need_raw = false;
+  bool need_host = false;
+  std::vector<Fetch> fetch;
+  const std::unordered_map<int64_t, SourceValues>* source_values = nullptr;
+};
+
+// Turns events into the records the stages see: the builtin fields of one event at a time, in a
+// record reused from event to event. One per thread of a scan.
+class EventFeeder {
+ public:
+  explicit EventFeeder(const FeedPlan& plan) : plan_(plan) {
+    const FieldRegistry& f = *plan.fields;
+    id_raw_ = Index(f, "_raw");
+    id_mt_ = Index(f, "_messagetime");
+    id_cat_ = Index(f, "_sourcecategory");
+    id_name_ = Index(f, "_sourcename");
+    id_shost_ = Index(f, "_sourcehost");
+    id_src_ = Index(f, "_source");
+    id_coll_ = Index(f, "_collector");
+    id_size_ = Index(f, "_size");
+    id_fmt_ = Index(f, "_format");
+    id_host_ = Index(f, "host");
+    base_.values.resize(f.builtin_count());
+    base_.values[id_coll_] = Value::String("local");
+    rec_.base = &base_;
   }
-  CAIRN_ASSIGN_OR_RETURN(auto scope, ScopeMatcher::Create(p.scope, &sources, p.text));
-  const ScopePlan& sp = scope->plan();
+  EventFeeder(const EventFeeder&) = delete;
+  EventFeeder& operator=(const EventFeeder&) = delete;
 
-  // WHERE clause shared by the range pre-pass and the main statement.
-  std::string where;
-  std::vector<std::string> params = sp.params;
-  if (options.from) where += " AND e.ts >= " + std::to_string(*options.from);
-  if (options.to) where += " AND e.ts < " + std::to_string(*options.to);
-  if (!sp.where_sql.empty()) where += " AND " + sp.where_sql;
-  std::string where_clause = where.empty() ? "" : " WHERE " + where.substr(5);
-  auto bind_params = [&](store::Statement& st) {
-    for (size_t k = 0; k < params.size(); ++k) st.Bind(static_cast<int>(k + 1), std::string_view(params[k]));
-  };
-
-  // summarize compare: the range under study is --from/--to (a missing end comes from the
-  // events in scope: the last one, and the shift before it); the baseline is that range shifted
-  // back, or baseline_from/baseline_to. The statement then reads both ranges.
-  const Operator* compare_op = nullptr;
-  for (const Operator& op : p.ops) {
-    if (op.kind == Operator::Kind::kLogReduce && op.compare) {
-      compare_op = &op;
-      break;
+  // One event into `head`; st (nullable) holds its typed columns.
+  Status Push(Stage* head, int64_t id, int64_t ts, int64_t source_id, std::string_view raw,
+              std::string_view host, store::Statement* st) {
+    static const Value kNull;
+    ++events_matched;
+    std::vector<Value>& values = base_.values;
+    base_.id = id;
+    base_.ts = ts;
+    if (plan_.need_raw) values[id_raw_].SetString(raw);
+    values[id_mt_] = Value::Time(ts);
+    if (plan_.need[id_size_]) values[id_size_] = Value::Int(static_cast<int64_t>(raw.size()));
+    // Consecutive events mostly share their source: its fields are set when it changes.
+    if (source_id != base_.source_id || !source_set_) {
+      base_.source_id = source_id;
+      source_set_ = true;
+      auto sv = plan_.source_values->find(source_id);
+      source_ = sv == plan_.source_values->end() ? nullptr : &sv->second;
+      values[id_cat_] = source_ ? source_->category : kNull;
+      values[id_name_] = source_ ? source_->name : kNull;
+      values[id_src_] = source_ ? source_->name : kNull;
+      values[id_fmt_] = source_ ? source_->format : kNull;
     }
-  }
-  if (compare_op) {
-    ExecContext::CompareRanges c;
-    std::optional<TimeMs> last;
-    if (!options.to || !options.from) {
-      CAIRN_ASSIGN_OR_RETURN(store::Statement st, store.Prepare("SELECT max(e.ts) FROM events e" + where_clause));
-      bind_params(st);
-      CAIRN_TRY(st.Step());
-      if (!st.IsNull(0)) last = st.Int(0);
-    }
-    c.to = options.to ? *options.to : (last ? *last + 1 : 0);
-    if (options.from) {
-      c.from = *options.from;
-    } else if (compare_op->baseline_from) {
-      c.from = *compare_op->baseline_to;
-    } else {
-      c.from = c.to - compare_op->baseline_shift_ms;
-    }
-    if (compare_op->baseline_from) {
-      c.baseline_from = *compare_op->baseline_from;
-      c.baseline_to = *compare_op->baseline_to;
-    } else {
-      c.baseline_from = c.from - compare_op->baseline_shift_ms;
-      c.baseline_to = c.to - compare_op->baseline_shift_ms;
-    }
-    if (c.from >= c.to && (options.from || options.to || last)) {
-      return std::move(PlanError(p, *compare_op, "the range to compare is empty (" + FormatIso8601Compact(c.from) +
-                                                     " to " + FormatIso8601Compact(c.to) + ")")
-                           .WithHelp("give --from/--to for the window under study"));
-    }
-    ctx.compare = c;
-    auto range_sql = [](TimeMs from, TimeMs to) {
-      return "(e.ts >= " + std::to_string(from) + " AND e.ts < " + std::to_string(to) + ")";
-    };
-    where = " AND (" + range_sql(c.from, c.to) + " OR " + range_sql(c.baseline_from, c.baseline_to) + ")";
-    if (!sp.where_sql.empty()) where += " AND " + sp.where_sql;
-    where_clause = " WHERE " + where.substr(5);
-    ctx.notices.push_back("compare: " + FormatIso8601Compact(c.from) + " to " + FormatIso8601Compact(c.to) +
-                          " against the baseline " + FormatIso8601Compact(c.baseline_from) + " to " +
-                          FormatIso8601Compact(c.baseline_to));
-  }
-
-  // Search range (timeslice N buckets / without size).
-  bool need_range = std::any_of(p.ops.begin(), p.ops.end(), [](const Operator& op) {
-    return op.kind == Operator::Kind::kTimeslice && op.slice_ms == 0;
-  });
-  if (need_range) {
-    if (options.from && options.to) {
-      ctx.range = std::make_pair(*options.from, *options.to - 1);
-    } else {
-      CAIRN_ASSIGN_OR_RETURN(store::Statement st,
-                             store.Prepare("SELECT min(e.ts), max(e.ts) FROM events e" + where_clause));
-      for (size_t k = 0; k < params.size(); ++k) st.Bind(static_cast<int>(k + 1), std::string_view(params[k]));
-      CAIRN_TRY(st.Step());
-      if (!st.IsNull(0)) {
-        ctx.range = std::make_pair(options.from.value_or(st.Int(0)), options.to ? *options.to - 1 : st.Int(1));
+    if (plan_.need_host) {
+      if (!host.empty()) {
+        values[id_host_].SetString(host);
+        values[id_shost_].SetString(host);
+      } else {
+        values[id_host_] = kNull;
+        values[id_shost_] = source_ ? source_->host : kNull;
       }
     }
+    if (st) {
+      for (const Fetch& f : plan_.fetch) {
+        Value& v = values[static_cast<size_t>(f.id)];
+        if (st->IsNull(f.col)) v = kNull;
+        else if (f.integer) v = Value::Int(st->Int(f.col));
+        else v.SetString(st->Text(f.col));
+      }
+    }
+    for (auto& slot : rec_.slots) slot.set = false;
+    rec_.owned.reset();
+    rec_.base = &base_;
+    return head->Push(rec_);
   }
 
-  // Stages.
+  int64_t events_read = 0;     // events looked at
+  int64_t events_matched = 0;  // events pushed
+
+ private:
+  static size_t Index(const FieldRegistry& f, std::string_view name) { return static_cast<size_t>(f.Find(name)); }
+  const FeedPlan& plan_;
+  BaseEvent base_;
+  Record rec_;
+  bool source_set_ = false;
+  const SourceValues* source_ = nullptr;
+  size_t id_raw_, id_mt_, id_cat_, id_name_, id_shost_, id_src_, id_coll_, id_size_, id_fmt_, id_host_;
+};
+
+// The stage chain of a pipeline, unlinked. Building it interns the fields the operators name, in
+// operator order: two builds of one pipeline on two fresh contexts give the same field ids.
+struct BuiltStages {
   std::vector<std::unique_ptr<Stage>> stages;
   std::unique_ptr<geo::GeoDb> geo_db;
   bool aggregated = false;
+};
+
+Result<BuiltStages> BuildStages(const Pipeline& p, const QueryOptions& options, ExecContext& ctx,
+                                SummarizeModel* model, size_t details_op) {
+  BuiltStages b;
+  auto& stages = b.stages;
+  auto& geo_db = b.geo_db;
+  bool& aggregated = b.aggregated;
   bool blocking_before = false;
   std::vector<std::string> created;      // field names created by earlier operators
   std::string last_json_ip_key;          // D1 (b)
@@ -500,6 +515,113 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       case Operator::Kind::kTotal: add(MakeTotalStage(op, ctx)); break;
     }
   }
+  return b;
+}
+
+Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, const QueryOptions& options,
+                                    RowSink& sink, SummarizeModel* model, size_t details_op) {
+  QueryResult result;
+  ExecContext ctx;
+  ctx.options = options;
+
+  // Sources (metadata).
+  CAIRN_ASSIGN_OR_RETURN(auto source_list, store.ListSources());
+  std::unordered_map<int64_t, SourceInfo> sources;
+  for (const auto& s : source_list) {
+    SourceInfo info;
+    info.categories = s.categories;
+    info.name = s.source_name;
+    info.path = s.path;
+    info.host = s.host;
+    info.format = s.format;
+    sources[s.id] = std::move(info);
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto scope, ScopeMatcher::Create(p.scope, &sources, p.text));
+  const ScopePlan& sp = scope->plan();
+
+  // WHERE clause shared by the range pre-pass and the main statement.
+  std::string where;
+  std::vector<std::string> params = sp.params;
+  if (options.from) where += " AND e.ts >= " + std::to_string(*options.from);
+  if (options.to) where += " AND e.ts < " + std::to_string(*options.to);
+  if (!sp.where_sql.empty()) where += " AND " + sp.where_sql;
+  std::string where_clause = where.empty() ? "" : " WHERE " + where.substr(5);
+  auto bind_params = [&](store::Statement& st) {
+    for (size_t k = 0; k < params.size(); ++k) st.Bind(static_cast<int>(k + 1), std::string_view(params[k]));
+  };
+
+  // summarize compare: the range under study is --from/--to (a missing end comes from the
+  // events in scope: the last one, and the shift before it); the baseline is that range shifted
+  // back, or baseline_from/baseline_to. The statement then reads both ranges.
+  const Operator* compare_op = nullptr;
+  for (const Operator& op : p.ops) {
+    if (op.kind == Operator::Kind::kLogReduce && op.compare) {
+      compare_op = &op;
+      break;
+    }
+  }
+  if (compare_op) {
+    ExecContext::CompareRanges c;
+    std::optional<TimeMs> last;
+    if (!options.to || !options.from) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement st, store.Prepare("SELECT max(e.ts) FROM events e" + where_clause));
+      bind_params(st);
+      CAIRN_TRY(st.Step());
+      if (!st.IsNull(0)) last = st.Int(0);
+    }
+    c.to = options.to ? *options.to : (last ? *last + 1 : 0);
+    if (options.from) {
+      c.from = *options.from;
+    } else if (compare_op->baseline_from) {
+      c.from = *compare_op->baseline_to;
+    } else {
+      c.from = c.to - compare_op->baseline_shift_ms;
+    }
+    if (compare_op->baseline_from) {
+      c.baseline_from = *compare_op->baseline_from;
+      c.baseline_to = *compare_op->baseline_to;
+    } else {
+      c.baseline_from = c.from - compare_op->baseline_shift_ms;
+      c.baseline_to = c.to - compare_op->baseline_shift_ms;
+    }
+    if (c.from >= c.to && (options.from || options.to || last)) {
+      return std::move(PlanError(p, *compare_op, "the range to compare is empty (" + FormatIso8601Compact(c.from) +
+                                                     " to " + FormatIso8601Compact(c.to) + ")")
+                           .WithHelp("give --from/--to for the window under study"));
+    }
+    ctx.compare = c;
+    auto range_sql = [](TimeMs from, TimeMs to) {
+      return "(e.ts >= " + std::to_string(from) + " AND e.ts < " + std::to_string(to) + ")";
+    };
+    where = " AND (" + range_sql(c.from, c.to) + " OR " + range_sql(c.baseline_from, c.baseline_to) + ")";
+    if (!sp.where_sql.empty()) where += " AND " + sp.where_sql;
+    where_clause = " WHERE " + where.substr(5);
+    ctx.notices.push_back("compare: " + FormatIso8601Compact(c.from) + " to " + FormatIso8601Compact(c.to) +
+                          " against the baseline " + FormatIso8601Compact(c.baseline_from) + " to " +
+                          FormatIso8601Compact(c.baseline_to));
+  }
+
+  // Search range (timeslice N buckets / without size).
+  bool need_range = std::any_of(p.ops.begin(), p.ops.end(), [](const Operator& op) {
+    return op.kind == Operator::Kind::kTimeslice && op.slice_ms == 0;
+  });
+  if (need_range) {
+    if (options.from && options.to) {
+      ctx.range = std::make_pair(*options.from, *options.to - 1);
+    } else {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement st,
+                             store.Prepare("SELECT min(e.ts), max(e.ts) FROM events e" + where_clause));
+      for (size_t k = 0; k < params.size(); ++k) st.Bind(static_cast<int>(k + 1), std::string_view(params[k]));
+      CAIRN_TRY(st.Step());
+      if (!st.IsNull(0)) {
+        ctx.range = std::make_pair(options.from.value_or(st.Int(0)), options.to ? *options.to - 1 : st.Int(1));
+      }
+    }
+  }
+
+  CAIRN_ASSIGN_OR_RETURN(BuiltStages built, BuildStages(p, options, ctx, model, details_op));
+  std::vector<std::unique_ptr<Stage>>& stages = built.stages;
+  const bool aggregated = built.aggregated;
   if (!aggregated) {
     ctx.fields.Intern("_raw");
     ctx.fields.Intern("_messageTime");
@@ -539,11 +661,6 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     select += ", e.host";
     host_col = next_col++;
   }
-  struct Fetch {
-    int id;
-    int col;
-    bool integer;
-  };
   std::vector<Fetch> fetch;
   for (size_t id = 0; id < fields.builtin_count(); ++id) {
     if (!need[id]) continue;
@@ -564,9 +681,6 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
   }
 
   // Per-source metadata values.
-  struct SourceValues {
-    Value category, name, host, format;
-  };
   std::unordered_map<int64_t, SourceValues> source_values;
   for (const auto& [id, info] : sources) {
     SourceValues v;
@@ -576,53 +690,16 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     v.format = Value::String(info.format);
     source_values[id] = std::move(v);
   }
-  const int id_raw = fields.Find("_raw"), id_mt = fields.Find("_messagetime"),
-            id_cat = fields.Find("_sourcecategory"), id_name = fields.Find("_sourcename"),
-            id_shost = fields.Find("_sourcehost"), id_src = fields.Find("_source"),
-            id_coll = fields.Find("_collector"), id_size = fields.Find("_size"),
-            id_fmt = fields.Find("_format"), id_host = fields.Find("host");
+  FeedPlan feed_plan;
+  feed_plan.fields = &fields;
+  feed_plan.need = need;
+  feed_plan.need_raw = need_raw;
+  feed_plan.need_host = need_host;
+  feed_plan.fetch = fetch;
+  feed_plan.source_values = &source_values;
 
   CAIRN_TRY(head->Begin(Shape{}));
-  BaseEvent base;
-  base.values.resize(fields.builtin_count());
-  Record rec;
-  rec.base = &base;
-  static const Value kNull;
-  // One event into the pipeline; st (nullable) holds its typed columns.
-  auto push = [&](std::string_view raw, std::string_view host, store::Statement* st) -> Status {
-    ++result.stats.events_matched;
-    if (need_raw) base.values[static_cast<size_t>(id_raw)].SetString(raw);
-    base.values[static_cast<size_t>(id_mt)] = Value::Time(base.ts);
-    if (need[static_cast<size_t>(id_size)]) base.values[static_cast<size_t>(id_size)] = Value::Int(static_cast<int64_t>(raw.size()));
-    auto sv = source_values.find(base.source_id);
-    const SourceValues* svp = sv == source_values.end() ? nullptr : &sv->second;
-    base.values[static_cast<size_t>(id_cat)] = svp ? svp->category : kNull;
-    base.values[static_cast<size_t>(id_name)] = svp ? svp->name : kNull;
-    base.values[static_cast<size_t>(id_src)] = svp ? svp->name : kNull;
-    base.values[static_cast<size_t>(id_fmt)] = svp ? svp->format : kNull;
-    base.values[static_cast<size_t>(id_coll)] = Value::String("local");
-    if (need_host) {
-      if (!host.empty()) {
-        base.values[static_cast<size_t>(id_host)].SetString(host);
-        base.values[static_cast<size_t>(id_shost)].SetString(host);
-      } else {
-        base.values[static_cast<size_t>(id_host)] = kNull;
-        base.values[static_cast<size_t>(id_shost)] = svp ? svp->host : kNull;
-      }
-    }
-    if (st) {
-      for (const Fetch& f : fetch) {
-        Value& v = base.values[static_cast<size_t>(f.id)];
-        if (st->IsNull(f.col)) v = kNull;
-        else if (f.integer) v = Value::Int(st->Int(f.col));
-        else v.SetString(st->Text(f.col));
-      }
-    }
-    for (auto& slot : rec.slots) slot.set = false;
-    rec.owned.reset();
-    rec.base = &base;
-    return head->Push(rec);
-  };
+  EventFeeder feeder(feed_plan);
 
   int64_t blocks_through = 0;  // the events with id <= it came from blocks
   if (use_blocks) {
@@ -655,41 +732,124 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       auto it = source_in_scope.find(id);
       return it != source_in_scope.end() ? it->second : scope->Matches(std::string_view(), id, std::string_view());
     };
-    // Blocks are kept by time and source on the reader's thread: ranges and source_in_scope do not
-    // change during the scan.
-    BlockScan scan(
-        store,
-        [&](int64_t min_ts, int64_t max_ts, const std::vector<int64_t>& block_sources) {
-          return overlaps(min_ts, max_ts) &&
-                 std::any_of(block_sources.begin(), block_sources.end(), source_may_match);
-        },
-        options.threads != 1, options.read_ahead_min_blocks);
-    while (!ctx.stop) {
-      if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
-      CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* block, scan.Next());
-      if (!block) break;
-      const bool all_times = ranges.empty();
-      for (size_t k = 0; k < block->size() && !ctx.stop; ++k) {
-        if ((k & 63) == 63 && options.cancel && options.cancel->load(std::memory_order_relaxed)) {
-          return Error::Io("query cancelled");
+    // Blocks are kept by time and source, on a reader's thread too: ranges and source_in_scope
+    // do not change during the scan.
+    BlockScan::KeepFn keep = [&](int64_t min_ts, int64_t max_ts, const std::vector<int64_t>& block_sources) {
+      return overlaps(min_ts, max_ts) && std::any_of(block_sources.begin(), block_sources.end(), source_may_match);
+    };
+    // Feeds the events of the blocks `scan` yields that the time range and the scope keep.
+    const bool all_times = ranges.empty();
+    auto feed_blocks = [&](BlockScan& scan, EventFeeder& into, Stage* chain, const bool* stop) -> Status {
+      while (!*stop) {
+        if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
+        CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* block, scan.Next());
+        if (!block) break;
+        for (size_t k = 0; k < block->size() && !*stop; ++k) {
+          if ((k & 63) == 63 && options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+            return Error::Io("query cancelled");
+          }
+          ++into.events_read;
+          const int64_t ts = block->ts(k);
+          if (!all_times && !overlaps(ts, ts)) continue;
+          const int64_t source_id = block->source_id(k);
+          std::string_view raw = block->raw(k);
+          if (per_source ? !source_may_match(source_id) : !scope->Matches(raw, source_id, std::string_view())) {
+            continue;
+          }
+          CAIRN_TRY(into.Push(chain, block->id(k), ts, source_id, raw, std::string_view(), nullptr));
         }
-        ++result.stats.events_read;
-        base.id = block->id(k);
-        base.ts = block->ts(k);
-        base.source_id = block->source_id(k);
-        if (!all_times && !overlaps(base.ts, base.ts)) continue;
-        std::string_view raw = block->raw(k);
-        if (per_source ? !source_may_match(base.source_id)
-                       : !scope->Matches(raw, base.source_id, std::string_view())) {
-          continue;
-        }
-        CAIRN_TRY(push(raw, std::string_view(), nullptr));
+      }
+      return Ok();
+    };
+    // Both cores: one copy of the stages up to the first blocking one per thread, each on its
+    // share of the blocks, folded together before Finish (Stage::MergeFrom). Only when those
+    // stages allow it, the scope needs no keyword check (its keyword matchers are not shared
+    // across threads) and the case is big enough to pay for another connection.
+    size_t first_blocking = stages.size();
+    for (size_t k = 0; k < stages.size(); ++k) {
+      if (stages[k]->Blocking()) {
+        first_blocking = k;
+        break;
       }
     }
-    scan.Stop();
-    blocks_through = scan.through();
-    result.stats.blocks_read = scan.blocks_read();
-    result.stats.blocks_skipped = scan.blocks_skipped();
+    bool parallel = options.threads != 1 && per_source && model == nullptr && first_blocking < stages.size() &&
+                    store.path() != ":memory:" &&
+                    std::all_of(stages.begin(), stages.begin() + static_cast<std::ptrdiff_t>(first_blocking) + 1,
+                                [](const auto& st) { return st->ParallelSafe(); });
+    if (parallel) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement count, store.Prepare("SELECT count(*) FROM event_blocks"));
+      CAIRN_ASSIGN_OR_RETURN(bool row, count.Step());
+      parallel = row && count.Int(0) >= options.read_ahead_min_blocks;
+    }
+    if (parallel) {
+      const int threads = options.threads > 1 ? options.threads : 2;
+      CAIRN_ASSIGN_OR_RETURN(const int64_t watermark, BlockScan::Watermark(store));
+      // The other threads' copies, built on fresh contexts like ctx: their field ids are ctx's.
+      struct Worker {
+        ExecContext ctx;
+        BuiltStages built;
+        std::unique_ptr<EventFeeder> feeder;
+        int64_t blocks_read = 0;
+        Status status = Ok();
+        std::thread thread;
+      };
+      std::vector<std::unique_ptr<Worker>> workers;
+      for (int w = 1; w < threads; ++w) {
+        auto worker = std::make_unique<Worker>();
+        worker->ctx.options = options;
+        worker->ctx.range = ctx.range;
+        worker->ctx.compare = ctx.compare;
+        CAIRN_ASSIGN_OR_RETURN(worker->built, BuildStages(p, options, worker->ctx, nullptr, details_op));
+        auto& ws = worker->built.stages;
+        if (worker->ctx.fields.size() > fields.size() || ws.size() != stages.size()) {
+          return Error::Internal("a parallel copy of the query's stages differs from the original");
+        }
+        for (size_t k = 0; k < first_blocking; ++k) ws[k]->set_next(ws[k + 1].get());
+        worker->feeder = std::make_unique<EventFeeder>(feed_plan);
+        workers.push_back(std::move(worker));
+      }
+      const bool never = false;  // no stage before a blocking one stops a scan (limit is not ParallelSafe)
+      for (size_t w = 0; w < workers.size(); ++w) {
+        Worker* worker = workers[w].get();
+        const int index = static_cast<int>(w) + 1;
+        worker->thread = std::thread([&, worker, index] {
+          try {
+            worker->status = [&]() -> Status {
+              CAIRN_ASSIGN_OR_RETURN(auto conn, store::CaseStore::Open(store.path(), store::CaseStore::Mode::kReadOnly));
+              BlockScan share(*conn, keep, BlockScan::Stripe{index, threads, watermark});
+              CAIRN_TRY(feed_blocks(share, *worker->feeder, worker->built.stages.front().get(), &never));
+              worker->blocks_read = share.blocks_read();
+              return Ok();
+            }();
+          } catch (const std::exception& e) {
+            worker->status = Error::Internal(std::string("a query thread failed: ") + e.what());
+          }
+        });
+      }
+      BlockScan share(store, keep, BlockScan::Stripe{0, threads, watermark});
+      Status mine = feed_blocks(share, feeder, head, &never);
+      for (auto& w : workers) w->thread.join();
+      CAIRN_TRY(mine);
+      for (auto& w : workers) {
+        CAIRN_TRY(w->status);
+        for (size_t k = 0; k <= first_blocking; ++k) CAIRN_TRY(stages[k]->MergeFrom(*w->built.stages[k]));
+        feeder.events_read += w->feeder->events_read;
+        feeder.events_matched += w->feeder->events_matched;
+        result.stats.blocks_read += w->blocks_read;
+      }
+      blocks_through = share.through();
+      result.stats.blocks_read += share.blocks_read();
+      result.stats.blocks_skipped = share.blocks_skipped();
+      result.stats.threads = threads;
+    } else {
+      BlockScan scan(store, keep, options.threads != 1, options.read_ahead_min_blocks);
+      Status st = feed_blocks(scan, feeder, head, &ctx.stop);
+      scan.Stop();
+      CAIRN_TRY(st);
+      blocks_through = scan.through();
+      result.stats.blocks_read = scan.blocks_read();
+      result.stats.blocks_skipped = scan.blocks_skipped();
+    }
     if (blocks_through > 0) {
       where_clause += (where_clause.empty() ? " WHERE " : " AND ") + std::string("e.id > ") + std::to_string(blocks_through);
     }
@@ -708,15 +868,15 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
     CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    ++result.stats.events_read;
-    base.id = st.Int(0);
-    base.ts = st.Int(1);
-    base.source_id = st.Int(2);
+    ++feeder.events_read;
+    const int64_t source_id = st.Int(2);
     std::string_view raw = raw_col >= 0 ? st.Text(raw_col) : std::string_view();
     std::string_view host = host_col >= 0 ? st.Text(host_col) : std::string_view();
-    if (!scope->trivial() && !scope->Matches(raw, base.source_id, host)) continue;
-    CAIRN_TRY(push(raw, host, &st));
+    if (!scope->trivial() && !scope->Matches(raw, source_id, host)) continue;
+    CAIRN_TRY(feeder.Push(head, st.Int(0), st.Int(1), source_id, raw, host, &st));
   }
+  result.stats.events_read = feeder.events_read;
+  result.stats.events_matched = feeder.events_matched;
   CAIRN_TRY(head->Finish());
   result.notices = std::move(ctx.notices);
   result.geo_db = ctx.geo_db;

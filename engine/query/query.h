@@ -48,8 +48,10 @@ struct QueryOptions {
   // raw text and source metadata; store/event_blocks.h). false: always step the events table
   // (diagnosis and tests: the two give the same answers).
   bool use_event_blocks = true;
-  // Threads a scan may use: 1 keeps everything on the calling thread; otherwise event blocks are
-  // read and decoded on a second thread, ahead of the operators.
+  // Threads a scan of event blocks may use: 1 keeps everything on the calling thread. Otherwise,
+  // when the operators before the first aggregate can run as one copy per thread (Stage::
+  // ParallelSafe), that many threads each read, decode and run a share of the blocks; else a
+  // second thread reads and decodes blocks ahead of the operators.
   int threads = 2;
   // ... but only on a case of at least this many event blocks (about 50,000 events and up).
   int64_t read_ahead_min_blocks = 64;
@@ -71,6 +73,7 @@ struct QueryStats {
   std::string sql;             // the statement that ran (for --explain and tests)
   int64_t blocks_read = 0;     // event blocks decoded (the events above them came from sql)
   int64_t blocks_skipped = 0;  // event blocks left out by their sources or time range
+  int threads = 1;             // threads that ran the operators before the first aggregate
   bool used_fts = false;
   bool ordered_by_time = false;
 };

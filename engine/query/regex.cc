@@ -9,12 +9,33 @@ namespace cairn::query {
 
 struct CompiledRegex::Impl {
   pcre2_code* code = nullptr;
-  pcre2_match_data* match = nullptr;
   ~Impl() {
-    if (match) pcre2_match_data_free(match);
     if (code) pcre2_code_free(code);
   }
 };
+
+namespace {
+
+// Match data of the calling thread, big enough for `pairs` offset pairs: a compiled regex is
+// shared by the AST, and a query's operators may run on several threads.
+pcre2_match_data* ThreadMatchData(uint32_t pairs) {
+  struct Holder {
+    pcre2_match_data* data = nullptr;
+    uint32_t pairs = 0;
+    ~Holder() {
+      if (data) pcre2_match_data_free(data);
+    }
+  };
+  thread_local Holder holder;
+  if (holder.pairs < pairs) {
+    if (holder.data) pcre2_match_data_free(holder.data);
+    holder.pairs = std::max<uint32_t>(pairs, 16);
+    holder.data = pcre2_match_data_create(holder.pairs, nullptr);
+  }
+  return holder.data;
+}
+
+}  // namespace
 
 CompiledRegex::~CompiledRegex() = default;
 
@@ -39,7 +60,6 @@ Result<std::shared_ptr<CompiledRegex>> CompiledRegex::Compile(std::string_view p
   re->impl_ = std::make_unique<Impl>();
   re->impl_->code = code;
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
-  re->impl_->match = pcre2_match_data_create_from_pattern(code, nullptr);
   uint32_t captures = 0;
   pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &captures);
   re->capture_count_ = static_cast<int>(captures);
@@ -60,11 +80,12 @@ Result<std::shared_ptr<CompiledRegex>> CompiledRegex::Compile(std::string_view p
 
 bool CompiledRegex::Search(std::string_view subject, size_t start,
                            std::vector<std::pair<size_t, size_t>>* groups) const {
+  pcre2_match_data* match = ThreadMatchData(static_cast<uint32_t>(capture_count_) + 1);
   int rc = pcre2_match(impl_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
-                       start, 0, impl_->match, nullptr);
+                       start, 0, match, nullptr);
   if (rc < 0) return false;
   if (groups) {
-    PCRE2_SIZE* ov = pcre2_get_ovector_pointer(impl_->match);
+    PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match);
     groups->assign(static_cast<size_t>(capture_count_) + 1, {std::string_view::npos,
                                                              std::string_view::npos});
     for (int g = 0; g < rc && g <= capture_count_; ++g) {
@@ -77,7 +98,7 @@ bool CompiledRegex::Search(std::string_view subject, size_t start,
 
 bool CompiledRegex::Matches(std::string_view subject) const {
   return pcre2_match(impl_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
-                     0, impl_->match, nullptr) >= 0;
+                     0, ThreadMatchData(static_cast<uint32_t>(capture_count_) + 1), nullptr) >= 0;
 }
 
 }  // namespace cairn::query

@@ -1,6 +1,6 @@
 #pragma once
 // PCRE2 (8-bit, JIT when available) behind a small interface. Internal to engine/query.
-// A CompiledRegex owns its match data: it is used by one thread at a time.
+// A CompiledRegex is immutable once compiled: threads may share it (match data is per thread).
 
 #include <memory>
 #include <string>

@@ -66,6 +66,8 @@ class StreamingStage : public Stage {
     return next_->Begin(out);
   }
   bool OrderInsensitive() const override { return true; }
+  // parse, parse regex, json, assignment, timeslice and lookups read and write the record alone.
+  bool ParallelSafe() const override { return true; }
 
  protected:
   std::vector<int> created_;
@@ -761,6 +763,17 @@ class WhereStage final : public StreamingStage {
       }
     }
     return next_->Finish();
+  }
+  // The hint's counts: the values seen by both copies.
+  Status MergeFrom(Stage& other) override {
+    auto& o = static_cast<WhereStage&>(other);
+    passed_ += o.passed_;
+    for (auto& [value, n] : o.seen_) {
+      auto it = seen_.find(value);
+      if (it != seen_.end()) it->second += n;
+      else if (seen_.size() < 10000) seen_.emplace(value, n);
+    }
+    return Ok();
   }
 
  private:

@@ -38,6 +38,16 @@ class Stage {
   // True when the stage's result does not depend on the order of its input records.
   virtual bool OrderInsensitive() const { return false; }
   virtual bool Blocking() const { return false; }
+  // Parallel scans (query.cc): the stages up to the first blocking one may run as one copy per
+  // thread, each copy on its own share of the events, when each keeps no state across records or
+  // only state that MergeFrom folds together; that first blocking stage must be one too.
+  virtual bool ParallelSafe() const { return false; }
+  // Folds in the state of `other`, a copy of this stage (built from the same operator, with field
+  // ids equal to this one's) that saw other records. Called before Finish, on one thread.
+  virtual Status MergeFrom(Stage& other) {
+    (void)other;
+    return Ok();
+  }
 
   void set_next(Stage* next) { next_ = next; }
 
