@@ -30,6 +30,23 @@ int KeyCompare(const Value& a, const Value& b) {
   return SortCompare(a, b);
 }
 
+// An output row before it is emitted: (field id, value) in the order they are set; a later one
+// of the same id wins, as in a Record. A Record per row would hold a slot for every field id.
+struct CompactRow {
+  std::vector<std::pair<int, Value>> sets;
+  void Set(int id, Value v) { sets.emplace_back(id, std::move(v)); }
+  const Value& Get(int id) const {
+    static const Value kNull;
+    for (size_t i = sets.size(); i-- > 0;) {
+      if (sets[i].first == id) return sets[i].second;
+    }
+    return kNull;
+  }
+  bool Has(int id) const {
+    return std::any_of(sets.begin(), sets.end(), [id](const auto& s) { return s.first == id; });
+  }
+};
+
 // Blocking stage base: collects rows; Emit() announces the shape and pushes rows.
 class BlockingStage : public Stage {
  public:
@@ -45,6 +62,17 @@ class BlockingStage : public Stage {
     CAIRN_TRY(next_->Begin(shape));
     for (auto& r : rows) {
       CAIRN_TRY(next_->Push(r));
+    }
+    return next_->Finish();
+  }
+  // Emit for compact rows, through one reused Record.
+  Status EmitRows(const Shape& shape, std::vector<CompactRow>& rows) {
+    CAIRN_TRY(next_->Begin(shape));
+    Record out;
+    for (CompactRow& row : rows) {
+      for (auto& slot : out.slots) slot.set = false;
+      for (auto& [id, v] : row.sets) out.Set(id, std::move(v));
+      CAIRN_TRY(next_->Push(out));
     }
     return next_->Finish();
   }
@@ -274,14 +302,7 @@ class AggregateStage final : public BlockingStage {
     for (int id : keys_) AddColumn(&shape, id);
     for (int id : out_ids_) AddColumn(&shape, id);
     groups_.clear();
-    CAIRN_TRY(next_->Begin(shape));
-    Record out;
-    for (Row& row : rows) {
-      for (auto& slot : out.slots) slot.set = false;
-      for (auto& [id, v] : row.sets) out.Set(id, std::move(v));
-      CAIRN_TRY(next_->Push(out));
-    }
-    return next_->Finish();
+    return EmitRows(shape, rows);
   }
 
  private:
@@ -289,18 +310,7 @@ class AggregateStage final : public BlockingStage {
     std::vector<Value> keys;
     std::vector<AggState> states;
   };
-  // An output row before it is emitted: (field id, value) in the order they are set.
-  struct Row {
-    std::vector<std::pair<int, Value>> sets;
-    void Set(int id, Value v) { sets.emplace_back(id, std::move(v)); }
-    const Value& Get(int id) const {
-      static const Value kNull;
-      for (size_t i = sets.size(); i-- > 0;) {
-        if (sets[i].first == id) return sets[i].second;
-      }
-      return kNull;
-    }
-  };
+  using Row = CompactRow;
   enum class Func : uint8_t { kCount, kCountDistinct, kSum, kAvg, kMin, kMax, kStddev, kPct, kOther };
   static Error TooManyGroups() {
     return Error::Unsupported("more than 1,000,000 groups in an aggregate")
@@ -479,7 +489,7 @@ class TransposeStage final : public BlockingStage {
     const std::vector<int>& value_fields = value_fields_;
     // Row groups
     std::map<std::string, size_t> row_index;
-    std::vector<Record> out;
+    std::vector<CompactRow> out;
     std::vector<std::string> dyn_names;
     std::unordered_map<std::string, int> dyn_ids;
     int64_t skipped = 0;
@@ -501,7 +511,7 @@ class TransposeStage final : public BlockingStage {
       for (int id : rows_) AppendKey(&key, in.Get(id));
       auto it = row_index.find(key);
       if (it == row_index.end()) {
-        Record r;
+        CompactRow r;
         for (int id : rows_) r.Set(id, in.Get(id));
         out.push_back(std::move(r));
         it = row_index.emplace(key, out.size() - 1).first;
@@ -537,7 +547,7 @@ class TransposeStage final : public BlockingStage {
         if (!r.Has(id)) r.Set(id, Value::Null());
       }
     }
-    std::stable_sort(out.begin(), out.end(), [&](const Record& a, const Record& b) {
+    std::stable_sort(out.begin(), out.end(), [&](const CompactRow& a, const CompactRow& b) {
       for (int id : rows_) {
         int c = KeyCompare(a.Get(id), b.Get(id));
         if (c) return c < 0;
@@ -562,7 +572,7 @@ class TransposeStage final : public BlockingStage {
         }
       }
     }
-    return Emit(shape, out);
+    return EmitRows(shape, out);
   }
 
  private:
