@@ -68,13 +68,13 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
     const int64_t first_id = st.Int(0);
     through_ = std::max(through_, st.Int(1));
     if (!store::ParseBlockSources(st.Text(4), &sources_)) return Damaged(first_id);
-    if (!keep_(st.Int(2), st.Int(3), sources_)) {
+    if (!keep_(first_id, st.Int(1), st.Int(2), st.Int(3), sources_)) {
       ++skipped_;
       continue;
     }
     if (striped_ && kept_++ % stripe_.count != stripe_.index) continue;
     CAIRN_TRY(store.ReadBlob("event_block_data", "data", first_id, &data_));
-    if (!out->Decode(data_)) return Damaged(first_id);
+    if (!out->Decode(data_.view())) return Damaged(first_id);
     ++read_;
     return true;
   }

@@ -22,9 +22,11 @@ namespace cairn::query {
 
 class BlockScan {
  public:
-  // keep(min_ts, max_ts, sources): whether a block may hold an event of the scan. Called on the
-  // reader's thread: it must only read state that does not change during the scan.
-  using KeepFn = std::function<bool(int64_t min_ts, int64_t max_ts, const std::vector<int64_t>& sources)>;
+  // keep(first_id, last_id, min_ts, max_ts, sources): whether a block may hold an event of the
+  // scan. Called on the reader's thread: it must only read state that does not change during
+  // the scan.
+  using KeepFn = std::function<bool(int64_t first_id, int64_t last_id, int64_t min_ts, int64_t max_ts,
+                                    const std::vector<int64_t>& sources)>;
 
   // threaded: read ahead on a thread, when the case has at least min_threaded_blocks blocks (a
   // second connection costs a few milliseconds) and is a file (an in-memory case has one
@@ -75,7 +77,7 @@ class BlockScan {
   int64_t kept_ = 0;  // blocks kept so far, of every stripe
 
   // Scratch of ReadNext (used by one thread: the reader's, or the consumer's when synchronous).
-  std::string data_;
+  ByteBuffer data_;
   std::vector<int64_t> sources_;
 
   // Synchronous reading: the statement on the consumer's connection, one block at a time.

@@ -153,12 +153,21 @@ struct SourceInfo {
   std::string format;
 };
 
+// The SQL of a keyword-index lookup in ScopePlan::where_sql: SQLite drives the statement by it,
+// seeking each candidate's row. kKeywordFilterSql is the same test as a filter only (the unary +
+// keeps SQLite from seeking by it), for a statement driven by a rowid range.
+constexpr const char* kKeywordLookupSql = "e.id IN (SELECT id FROM cairn_kw(?))";
+constexpr const char* kKeywordFilterSql = "+e.id IN (SELECT id FROM cairn_kw(?))";
+
 struct ScopePlan {
   std::string where_sql;          // condition on alias e (empty: no constraint)
   std::vector<std::string> params;
   bool needs_raw = false;         // exact check needs raw
   bool needs_host = false;        // _sourceHost predicate needs events.host
   bool used_fts = false;
+  // A keyword-index expression that every match satisfies (the whole scope, or one side of its
+  // top-level AND); empty when the index lookups sit under an OR.
+  std::string required_kw;
 };
 
 class ScopeMatcher {

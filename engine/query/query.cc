@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -674,7 +675,10 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
   }
   // Event blocks (store/event_blocks.h) serve an unordered scan that needs no typed column:
   // every event up to the last block comes from them, the events above it from SQL.
-  bool use_blocks = options.use_event_blocks && !ordered && !need_host && fetch.empty() && !sp.used_fts;
+  // Keyword lookups are fine when every match must satisfy one (sp.required_kw): the blocks that
+  // hold none of its candidates are left out, and so are the events that are not candidates.
+  bool use_blocks = options.use_event_blocks && !ordered && !need_host && fetch.empty() &&
+                    (!sp.used_fts || !sp.required_kw.empty());
   if (use_blocks) {
     CAIRN_ASSIGN_OR_RETURN(auto flag, store.GetMeta(store::kEventBlocksMetaKey));
     use_blocks = flag && *flag == "1";
@@ -734,7 +738,30 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     };
     // Blocks are kept by time and source, on a reader's thread too: ranges and source_in_scope
     // do not change during the scan.
-    BlockScan::KeepFn keep = [&](int64_t min_ts, int64_t max_ts, const std::vector<int64_t>& block_sources) {
+    // With keywords: the candidates of sp.required_kw among the events the blocks hold, all below
+    // one watermark read here (the scans read blocks up to it, whatever an ingest adds meanwhile).
+    const bool by_keyword = sp.used_fts;
+    std::vector<int64_t> candidates;
+    int64_t watermark = 0;
+    if (use_blocks) {
+      CAIRN_ASSIGN_OR_RETURN(watermark, BlockScan::Watermark(store));
+    }
+    if (by_keyword) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement kw, store.Prepare("SELECT id FROM cairn_kw(?1) WHERE id <= ?2"));
+      kw.Bind(1, std::string_view(sp.required_kw)).Bind(2, watermark);
+      while (true) {
+        CAIRN_ASSIGN_OR_RETURN(bool row, kw.Step());
+        if (!row) break;
+        candidates.push_back(kw.Int(0));
+      }
+      std::sort(candidates.begin(), candidates.end());
+    }
+    BlockScan::KeepFn keep = [&](int64_t first_id, int64_t last_id, int64_t min_ts, int64_t max_ts,
+                                 const std::vector<int64_t>& block_sources) {
+      if (by_keyword) {
+        auto c = std::lower_bound(candidates.begin(), candidates.end(), first_id);
+        if (c == candidates.end() || *c > last_id) return false;
+      }
       return overlaps(min_ts, max_ts) && std::any_of(block_sources.begin(), block_sources.end(), source_may_match);
     };
     // Feeds the events of the blocks `scan` yields that the time range and the scope keep.
@@ -744,9 +771,18 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
         CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* block, scan.Next());
         if (!block) break;
+        // The next candidate (by_keyword): events come in id order.
+        auto candidate = by_keyword && block->size()
+                             ? std::lower_bound(candidates.begin(), candidates.end(), block->id(0))
+                             : candidates.end();
         for (size_t k = 0; k < block->size() && !*stop; ++k) {
           if ((k & 63) == 63 && options.cancel && options.cancel->load(std::memory_order_relaxed)) {
             return Error::Io("query cancelled");
+          }
+          if (by_keyword) {
+            const int64_t id = block->id(k);
+            while (candidate != candidates.end() && *candidate < id) ++candidate;
+            if (candidate == candidates.end() || *candidate != id) continue;
           }
           ++into.events_read;
           const int64_t ts = block->ts(k);
@@ -763,8 +799,8 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     };
     // Both cores: one copy of the stages up to the first blocking one per thread, each on its
     // share of the blocks, folded together before Finish (Stage::MergeFrom). Only when those
-    // stages allow it, the scope needs no keyword check (its keyword matchers are not shared
-    // across threads) and the case is big enough to pay for another connection.
+    // stages allow it and the case is big enough to pay for another connection. The scope's
+    // matchers are shared: they are immutable (CompiledRegex keeps match data per thread).
     size_t first_blocking = stages.size();
     for (size_t k = 0; k < stages.size(); ++k) {
       if (stages[k]->Blocking()) {
@@ -772,7 +808,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         break;
       }
     }
-    bool parallel = options.threads != 1 && per_source && model == nullptr && first_blocking < stages.size() &&
+    bool parallel = options.threads != 1 && model == nullptr && first_blocking < stages.size() &&
                     store.path() != ":memory:" &&
                     std::all_of(stages.begin(), stages.begin() + static_cast<std::ptrdiff_t>(first_blocking) + 1,
                                 [](const auto& st) { return st->ParallelSafe(); });
@@ -783,7 +819,6 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     }
     if (parallel) {
       const int threads = options.threads > 1 ? options.threads : 2;
-      CAIRN_ASSIGN_OR_RETURN(const int64_t watermark, BlockScan::Watermark(store));
       // The other threads' copies, built on fresh contexts like ctx: their field ids are ctx's.
       struct Worker {
         ExecContext ctx;
@@ -842,15 +877,24 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       result.stats.blocks_skipped = share.blocks_skipped();
       result.stats.threads = threads;
     } else {
-      BlockScan scan(store, keep, options.threads != 1, options.read_ahead_min_blocks);
-      Status st = feed_blocks(scan, feeder, head, &ctx.stop);
-      scan.Stop();
+      // Read ahead on a thread, up to the watermark of the moment; with keywords, on this thread
+      // (few blocks), up to the candidates' watermark.
+      std::optional<BlockScan> scan;
+      if (by_keyword) scan.emplace(store, keep, BlockScan::Stripe{0, 1, watermark});
+      else scan.emplace(store, keep, options.threads != 1, options.read_ahead_min_blocks);
+      Status st = feed_blocks(*scan, feeder, head, &ctx.stop);
+      scan->Stop();
       CAIRN_TRY(st);
-      blocks_through = scan.through();
-      result.stats.blocks_read = scan.blocks_read();
-      result.stats.blocks_skipped = scan.blocks_skipped();
+      blocks_through = scan->through();
+      result.stats.blocks_read = scan->blocks_read();
+      result.stats.blocks_skipped = scan->blocks_skipped();
     }
     if (blocks_through > 0) {
+      // The rowid range drives; keyword lookups only filter it.
+      for (size_t at = where_clause.find(kKeywordLookupSql); at != std::string::npos;
+           at = where_clause.find(kKeywordLookupSql, at + std::string_view(kKeywordFilterSql).size())) {
+        where_clause.replace(at, std::string_view(kKeywordLookupSql).size(), kKeywordFilterSql);
+      }
       where_clause += (where_clause.empty() ? " WHERE " : " AND ") + std::string("e.id > ") + std::to_string(blocks_through);
     }
   }

@@ -60,7 +60,6 @@ std::string KwForKeyword(std::string_view text, bool phrase) {
   return "(& " + Join(keys, " ") + ")";
 }
 
-constexpr const char* kKeywordLookupSql = "e.id IN (SELECT id FROM cairn_kw(?))";
 
 }  // namespace
 
@@ -235,6 +234,7 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
           params.push_back(kw.size() == 1 ? kw[0] : "(& " + Join(kw, " ") + ")");
           used_fts = true;
           sql.push_back(kKeywordLookupSql);
+          if (&s == &scope) m->plan_.required_kw = params.back();
         }
         if (!sql.empty()) f.sql = "(" + Join(sql, " AND ") + ")";
         return f;
@@ -275,6 +275,7 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
     params.push_back(top.kw);
     used_fts = true;
     m->plan_.where_sql = kKeywordLookupSql;
+    m->plan_.required_kw = top.kw;
   } else {
     m->plan_.where_sql = top.sql;
   }

@@ -343,14 +343,14 @@ Status CaseStore::InitSchema(bool writable) {
   return SetMeta("schema_version", std::to_string(kSchemaVersion));
 }
 
-Status CaseStore::ReadBlob(const char* table, const char* column, int64_t rowid, std::string* out) {
+Status CaseStore::ReadBlob(const char* table, const char* column, int64_t rowid, ByteBuffer* out) {
   sqlite3* db = db_->handle.get();
   sqlite3_blob* blob = nullptr;
   if (sqlite3_blob_open(db, "main", table, column, rowid, 0, &blob) != SQLITE_OK) {
     sqlite3_blob_close(blob);
     return SqlError(db, std::string("cannot read ") + table + "." + column + " of row " + std::to_string(rowid));
   }
-  out->resize(static_cast<size_t>(sqlite3_blob_bytes(blob)));
+  out->Resize(static_cast<size_t>(sqlite3_blob_bytes(blob)));
   int rc = sqlite3_blob_read(blob, out->data(), static_cast<int>(out->size()), 0);
   sqlite3_blob_close(blob);
   if (rc != SQLITE_OK) {

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/common/byte_buffer.h"
 #include "engine/common/result.h"
 #include "engine/store/event.h"
 #include "engine/store/keyword_index.h"
@@ -148,7 +149,7 @@ class CaseStore {
   // Reads the BLOB in table.column of row rowid into *out (its capacity reused), through SQLite's
   // incremental blob I/O: no allocation per call, unlike a column read of a blob that spans
   // overflow pages. Errors: kIo (no such row or column).
-  Status ReadBlob(const char* table, const char* column, int64_t rowid, std::string* out);
+  Status ReadBlob(const char* table, const char* column, int64_t rowid, ByteBuffer* out);
 
   // meta table
   Result<std::optional<std::string>> GetMeta(std::string_view key);

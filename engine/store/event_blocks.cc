@@ -103,7 +103,7 @@ bool DecodedBlock::Decode(std::string_view data) {
   uint32_t size = 0;
   for (int k = 0; k < 4; ++k) size |= static_cast<uint32_t>(static_cast<unsigned char>(data[static_cast<size_t>(k)])) << (8 * k);
   if (size > (64u << 20)) return false;
-  payload_.resize(size);
+  payload_.Resize(size);
   const int got = LZ4_decompress_safe(data.data() + 4, payload_.data(), static_cast<int>(data.size() - 4),
                                       static_cast<int>(size));
   if (got != static_cast<int>(size)) return false;

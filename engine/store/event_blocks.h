@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/common/byte_buffer.h"
+
 namespace cairn::store {
 
 // Meta key: "1" when every event at or below the keyword watermark is in event_blocks.
@@ -67,7 +69,7 @@ class DecodedBlock {
   }
 
  private:
-  std::string payload_;
+  ByteBuffer payload_;
   const char* text_ = nullptr;
   std::vector<int64_t> ids_, ts_, source_ids_;
   std::vector<uint32_t> ends_;
