@@ -766,8 +766,12 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     };
     // Feeds the events of the blocks `scan` yields that the time range and the scope keep.
     const bool all_times = ranges.empty();
-    auto feed_blocks = [&](BlockScan& scan, EventFeeder& into, Stage* chain, const bool* stop) -> Status {
-      while (!*stop) {
+    // stop: checked per event; abort (nullable): per block, set when another thread failed.
+    auto feed_blocks = [&](BlockScan& scan, EventFeeder& into, Stage* chain, const bool* stop,
+                           const std::atomic<bool>* abort) -> Status {
+      int64_t last_source = -1;
+      bool last_in_scope = false;
+      while (!*stop && !(abort && abort->load(std::memory_order_relaxed))) {
         if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
         CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* block, scan.Next());
         if (!block) break;
@@ -789,7 +793,14 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           if (!all_times && !overlaps(ts, ts)) continue;
           const int64_t source_id = block->source_id(k);
           std::string_view raw = block->raw(k);
-          if (per_source ? !source_may_match(source_id) : !scope->Matches(raw, source_id, std::string_view())) {
+          if (per_source) {
+            // Consecutive events mostly share their source.
+            if (source_id != last_source) {
+              last_source = source_id;
+              last_in_scope = source_may_match(source_id);
+            }
+            if (!last_in_scope) continue;
+          } else if (!scope->Matches(raw, source_id, std::string_view())) {
             continue;
           }
           CAIRN_TRY(into.Push(chain, block->id(k), ts, source_id, raw, std::string_view(), nullptr));
@@ -844,6 +855,22 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         workers.push_back(std::move(worker));
       }
       const bool never = false;  // no stage before a blocking one stops a scan (limit is not ParallelSafe)
+      // Set when a share fails: the others stop at their next block. The joiner also runs when
+      // this thread leaves early (an exception): a joinable thread must not be destroyed.
+      std::atomic<bool> abort{false};
+      struct Joiner {
+        std::vector<std::unique_ptr<Worker>>& workers;
+        std::atomic<bool>& abort;
+        void Join() {
+          for (auto& w : workers) {
+            if (w->thread.joinable()) w->thread.join();
+          }
+        }
+        ~Joiner() {
+          abort = true;
+          Join();
+        }
+      } joiner{workers, abort};
       for (size_t w = 0; w < workers.size(); ++w) {
         Worker* worker = workers[w].get();
         const int index = static_cast<int>(w) + 1;
@@ -852,18 +879,20 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
             worker->status = [&]() -> Status {
               CAIRN_ASSIGN_OR_RETURN(auto conn, store::CaseStore::Open(store.path(), store::CaseStore::Mode::kReadOnly));
               BlockScan share(*conn, keep, BlockScan::Stripe{index, threads, watermark});
-              CAIRN_TRY(feed_blocks(share, *worker->feeder, worker->built.stages.front().get(), &never));
+              CAIRN_TRY(feed_blocks(share, *worker->feeder, worker->built.stages.front().get(), &never, &abort));
               worker->blocks_read = share.blocks_read();
               return Ok();
             }();
           } catch (const std::exception& e) {
             worker->status = Error::Internal(std::string("a query thread failed: ") + e.what());
           }
+          if (!worker->status.ok()) abort = true;
         });
       }
       BlockScan share(store, keep, BlockScan::Stripe{0, threads, watermark});
-      Status mine = feed_blocks(share, feeder, head, &never);
-      for (auto& w : workers) w->thread.join();
+      Status mine = feed_blocks(share, feeder, head, &never, &abort);
+      if (!mine.ok()) abort = true;
+      joiner.Join();
       CAIRN_TRY(mine);
       for (auto& w : workers) {
         CAIRN_TRY(w->status);
@@ -882,7 +911,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       std::optional<BlockScan> scan;
       if (by_keyword) scan.emplace(store, keep, BlockScan::Stripe{0, 1, watermark});
       else scan.emplace(store, keep, options.threads != 1, options.read_ahead_min_blocks);
-      Status st = feed_blocks(*scan, feeder, head, &ctx.stop);
+      Status st = feed_blocks(*scan, feeder, head, &ctx.stop, nullptr);
       scan->Stop();
       CAIRN_TRY(st);
       blocks_through = scan->through();
