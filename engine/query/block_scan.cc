@@ -73,7 +73,8 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
       continue;
     }
     if (striped_ && kept_++ % stripe_.count != stripe_.index) continue;
-    CAIRN_TRY(store.ReadBlob("event_block_data", "data", first_id, &data_));
+    if (!blobs_) blobs_ = store.NewBlobReader("event_block_data", "data");
+    CAIRN_TRY(blobs_->Read(first_id, &data_));
     if (!out->Decode(data_.view())) return Damaged(first_id);
     ++read_;
     return true;
@@ -109,6 +110,11 @@ void BlockScan::Run() {
   try {
     status = [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(auto store, store::CaseStore::Open(store_.path(), store::CaseStore::Mode::kReadOnly));
+      // The blob reader ReadNext makes is on this connection: gone before it is.
+      struct DropReader {
+        std::unique_ptr<store::CaseStore::BlobReader>& reader;
+        ~DropReader() { reader.reset(); }
+      } drop{blobs_};
       CAIRN_ASSIGN_OR_RETURN(store::Statement st, store->Prepare(kBlocksSql));
       while (true) {
         std::unique_ptr<store::DecodedBlock> block;

@@ -78,6 +78,7 @@ class BlockScan {
 
   // Scratch of ReadNext (used by one thread: the reader's, or the consumer's when synchronous).
   ByteBuffer data_;
+  std::unique_ptr<store::CaseStore::BlobReader> blobs_;  // of the connection ReadNext reads
   std::vector<int64_t> sources_;
 
   // Synchronous reading: the statement on the consumer's connection, one block at a time.

@@ -343,18 +343,31 @@ Status CaseStore::InitSchema(bool writable) {
   return SetMeta("schema_version", std::to_string(kSchemaVersion));
 }
 
-Status CaseStore::ReadBlob(const char* table, const char* column, int64_t rowid, ByteBuffer* out) {
-  sqlite3* db = db_->handle.get();
-  sqlite3_blob* blob = nullptr;
-  if (sqlite3_blob_open(db, "main", table, column, rowid, 0, &blob) != SQLITE_OK) {
-    sqlite3_blob_close(blob);
-    return SqlError(db, std::string("cannot read ") + table + "." + column + " of row " + std::to_string(rowid));
+CaseStore::BlobReader::BlobReader(CaseStore& store, const char* table, const char* column)
+    : store_(store), table_(table), column_(column) {}
+
+CaseStore::BlobReader::~BlobReader() { sqlite3_blob_close(blob_); }
+
+std::unique_ptr<CaseStore::BlobReader> CaseStore::NewBlobReader(const char* table, const char* column) {
+  return std::unique_ptr<BlobReader>(new BlobReader(*this, table, column));
+}
+
+Status CaseStore::BlobReader::Read(int64_t rowid, ByteBuffer* out) {
+  sqlite3* db = store_.db_->handle.get();
+  // A failed reopen leaves the handle aborted: it is closed, and the next read opens a new one.
+  if (blob_ && sqlite3_blob_reopen(blob_, rowid) != SQLITE_OK) {
+    sqlite3_blob_close(blob_);
+    blob_ = nullptr;
+    return SqlError(db, std::string("cannot read ") + table_ + "." + column_ + " of row " + std::to_string(rowid));
   }
-  out->Resize(static_cast<size_t>(sqlite3_blob_bytes(blob)));
-  int rc = sqlite3_blob_read(blob, out->data(), static_cast<int>(out->size()), 0);
-  sqlite3_blob_close(blob);
-  if (rc != SQLITE_OK) {
-    return SqlError(db, std::string("cannot read ") + table + "." + column + " of row " + std::to_string(rowid));
+  if (!blob_ && sqlite3_blob_open(db, "main", table_, column_, rowid, 0, &blob_) != SQLITE_OK) {
+    sqlite3_blob_close(blob_);
+    blob_ = nullptr;
+    return SqlError(db, std::string("cannot read ") + table_ + "." + column_ + " of row " + std::to_string(rowid));
+  }
+  out->Resize(static_cast<size_t>(sqlite3_blob_bytes(blob_)));
+  if (sqlite3_blob_read(blob_, out->data(), static_cast<int>(out->size()), 0) != SQLITE_OK) {
+    return SqlError(db, std::string("cannot read ") + table_ + "." + column_ + " of row " + std::to_string(rowid));
   }
   return Ok();
 }

@@ -32,6 +32,8 @@
 #include "engine/store/event.h"
 #include "engine/store/keyword_index.h"
 
+struct sqlite3_blob;  // <sqlite3.h>, included by case_store.cc only
+
 namespace cairn::store {
 
 // 3: event_blocks (2: the keyword index is the kw tables; 1: FTS5 events_fts).
@@ -146,10 +148,28 @@ class CaseStore {
   Status Rollback();
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
-  // Reads the BLOB in table.column of row rowid into *out (its capacity reused), through SQLite's
-  // incremental blob I/O: no allocation per call, unlike a column read of a blob that spans
-  // overflow pages. Errors: kIo (no such row or column).
-  Status ReadBlob(const char* table, const char* column, int64_t rowid, ByteBuffer* out);
+  // Reads BLOBs of one table.column, row after row, into a buffer whose capacity is reused:
+  // SQLite's incremental blob I/O (no allocation per row, unlike a column read of a blob that
+  // spans overflow pages), with one blob handle moved from row to row (sqlite3_blob_reopen)
+  // rather than one compiled per row. The handle holds the connection's read transaction: keep a
+  // reader for the length of one scan, and destroy it before the store.
+  class BlobReader {
+   public:
+    ~BlobReader();
+    BlobReader(const BlobReader&) = delete;
+    BlobReader& operator=(const BlobReader&) = delete;
+    // The blob of row rowid into *out. Errors: kIo (no such row).
+    Status Read(int64_t rowid, ByteBuffer* out);
+
+   private:
+    friend class CaseStore;
+    BlobReader(CaseStore& store, const char* table, const char* column);
+    CaseStore& store_;
+    const char* table_;
+    const char* column_;
+    ::sqlite3_blob* blob_ = nullptr;
+  };
+  std::unique_ptr<BlobReader> NewBlobReader(const char* table, const char* column);
 
   // meta table
   Result<std::optional<std::string>> GetMeta(std::string_view key);

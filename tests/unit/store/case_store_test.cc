@@ -91,3 +91,41 @@ TEST(CaseStoreTest, RejectsNonCaseFiles) {
 
 }  // namespace
 }  // namespace cairn::store
+
+namespace cairn::store {
+namespace {
+
+// A blob reader moves one handle from row to row: every row reads back exactly, whatever its
+// size (the buffer grows and shrinks without stale bytes showing), a missing row is an error
+// naming it, and the reader keeps working after one.
+TEST(CaseStoreTest, BlobReaderReadsRowAfterRowAndRecoversFromAMissingOne) {
+  auto store = CaseStore::OpenMemory();
+  ASSERT_TRUE(store.ok());
+  auto& s = **store;
+  ASSERT_TRUE(s.Exec("CREATE TABLE b(id INTEGER PRIMARY KEY, data BLOB NOT NULL)").ok());
+  const std::vector<std::string> rows = {std::string(70000, 'a'), "bc", std::string("\0\1\2", 3), ""};
+  for (size_t k = 0; k < rows.size(); ++k) {
+    auto ins = s.Prepare("INSERT INTO b(id, data) VALUES(?, CAST(? AS BLOB))");
+    ASSERT_TRUE(ins.ok());
+    ins->Bind(1, static_cast<int64_t>(k + 1)).Bind(2, std::string_view(rows[k]));
+    ASSERT_TRUE(ins->Step().ok());
+  }
+  auto reader = s.NewBlobReader("b", "data");
+  ByteBuffer buf;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    ASSERT_TRUE(reader->Read(static_cast<int64_t>(k + 1), &buf).ok()) << k;
+    EXPECT_EQ(buf.view(), rows[k]) << k;
+  }
+  Status missing = reader->Read(9, &buf);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kIo);
+  EXPECT_NE(missing.error().message().find("cannot read b.data of row 9"), std::string::npos)
+      << missing.error().message();
+  ASSERT_TRUE(reader->Read(2, &buf).ok());
+  EXPECT_EQ(buf.view(), "bc");
+  ASSERT_TRUE(reader->Read(1, &buf).ok());
+  EXPECT_EQ(buf.view(), rows[0]);
+}
+
+}  // namespace
+}  // namespace cairn::store
