@@ -742,10 +742,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     // one watermark read here (the scans read blocks up to it, whatever an ingest adds meanwhile).
     const bool by_keyword = sp.used_fts;
     std::vector<int64_t> candidates;
-    int64_t watermark = 0;
-    if (use_blocks) {
-      CAIRN_ASSIGN_OR_RETURN(watermark, BlockScan::Watermark(store));
-    }
+    CAIRN_ASSIGN_OR_RETURN(const int64_t watermark, BlockScan::Watermark(store));
     if (by_keyword) {
       CAIRN_ASSIGN_OR_RETURN(store::Statement kw, store.Prepare("SELECT id FROM cairn_kw(?1) WHERE id <= ?2"));
       kw.Bind(1, std::string_view(sp.required_kw)).Bind(2, watermark);
