@@ -16,22 +16,11 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
-namespace cairn::query {
+#include "engine/query/value.h"  // TextMap
 
-// Hash and equality for string-keyed maps that are looked up by std::string_view without a copy.
-struct JsonKeyHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-struct JsonKeyEq {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-};
-template <class T>
-using JsonKeyMap = std::unordered_map<std::string, T, JsonKeyHash, JsonKeyEq>;
+namespace cairn::query {
 
 enum class JsonKind { kNull, kTrue, kFalse, kNumber, kString, kObject, kArray };
 
@@ -67,8 +56,8 @@ class JsonAutoScanner {
   struct Walker;
   int maxdepth_;
   bool extract_arrays_;
-  JsonKeyMap<size_t> interest_;
-  JsonKeyMap<bool> prefixes_;  // lower-case paths that lead to an interest
+  TextMap<size_t> interest_;
+  TextMap<bool> prefixes_;  // lower-case paths that lead to an interest
   // Lengths of the interest paths and of the prefixes: a path of another length needs no lookup.
   std::vector<bool> interest_lengths_;
   std::vector<bool> prefix_lengths_;
@@ -87,7 +76,7 @@ class JsonPathScanner {
 
  private:
   struct Node {
-    JsonKeyMap<size_t> children;  // component -> node index
+    TextMap<size_t> children;  // component -> node index
     std::vector<size_t> keys;                           // keys that end here
   };
   struct Walker;
