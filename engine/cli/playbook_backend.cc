@@ -179,7 +179,7 @@ Result<Json> CaseBackend::RunQuery(const std::string& text, const Json& args) {
 namespace {
 
 constexpr const char* kActivityColumns =
-    "e.id, e.ts, e.source_type, e.raw, e.actor_arn, e.actor_type, e.actor_name, e.access_key, "
+    "e.id, e.ts, e.source_type, cairn_raw(e.id), e.actor_arn, e.actor_type, e.actor_name, e.access_key, "
     "e.action, e.bucket, e.object_key, e.resource, e.target_user, e.outcome, e.status, "
     "e.error_code, e.source_ip, e.event_id, coalesce(s.source_name, s.path)";
 

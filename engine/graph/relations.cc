@@ -327,10 +327,10 @@ Status Scanner::Scan(store::CaseStore& store, int64_t upto, int64_t max_id) {
   // The new status of a key change is only in the raw record (few events: one lookup each).
   CAIRN_ASSIGN_OR_RETURN(
       store::Statement status_of,
-      store.Prepare("SELECT CASE WHEN json_valid(raw) THEN "
-                    "COALESCE(json_extract(raw, '$.requestParameters.status'), "
-                    "json_extract(raw, '$.responseElements.accessKey.status')) END "
-                    "FROM events WHERE id = ?1"));
+      store.Prepare("SELECT CASE WHEN json_valid(r) THEN "
+                    "COALESCE(json_extract(r, '$.requestParameters.status'), "
+                    "json_extract(r, '$.responseElements.accessKey.status')) END "
+                    "FROM (SELECT cairn_raw(id) AS r FROM events WHERE id = ?1)"));
   for (const Group& group : groups_) {
     if (group.change == kNone) continue;
     ChangeInfo& info = changes_[group.change];

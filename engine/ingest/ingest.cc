@@ -127,7 +127,7 @@ class FileWriter final : public CloudTrailSink {
       ++source_.duplicates;
       return Ok();
     }
-    indexer_.Add(id, e.time, source_.id, e.raw);
+    indexer_.Add(id, e.raw);
     if (source_.events == 0 || e.time < source_.first_event) source_.first_event = e.time;
     if (source_.events == 0 || e.time > source_.last_event) source_.last_event = e.time;
     ++source_.events;
@@ -644,8 +644,9 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
   for (const auto& f : files) total_bytes += f.second;
   observer->OnPlan(static_cast<int64_t>(files.size()), total_bytes);
 
-  // The keyword index and event blocks: events above their watermark (a killed ingest, a case
-  // from before the kw tables) are indexed first, then each event as it is inserted, on the indexer's thread.
+  // The keyword index: events above its watermark (a killed ingest, a case from before the kw
+  // tables) are indexed first, then each event as it is inserted, on the indexer's thread. (The
+  // event blocks need no such catching up: CaseStore writes them with the events.)
   internal::KeywordIndexer indexer(std::max<int64_t>(options.keyword_flush_postings, 1));
   {
     CAIRN_TRY(store.Begin());
@@ -655,14 +656,10 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
       return std::move(watermark).error();
     }
     CAIRN_TRY(store.Commit());
-    CAIRN_ASSIGN_OR_RETURN(store::Statement st,
-                           store.Prepare("SELECT id, ts, source_id, raw FROM events WHERE id>? ORDER BY id"));
-    st.Bind(1, *watermark);
-    while (true) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      indexer.Add(st.Int(0), st.Int(1), st.Int(2), st.Text(3));
-    }
+    CAIRN_TRY(store.ForEachEventAbove(*watermark, [&](int64_t id, int64_t, int64_t, std::string_view raw) -> Status {
+      indexer.Add(id, raw);
+      return Ok();
+    }));
     indexer.Commit();
   }
   // Writes the segments the indexer has ready (inside the open transaction).

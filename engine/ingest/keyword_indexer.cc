@@ -24,11 +24,9 @@ KeywordIndexer::~KeywordIndexer() {
   thread_.join();
 }
 
-void KeywordIndexer::Add(int64_t id, int64_t ts, int64_t source_id, std::string_view raw) {
+void KeywordIndexer::Add(int64_t id, std::string_view raw) {
   current_.text.append(raw);
   current_.ids.push_back(id);
-  current_.ts.push_back(ts);
-  current_.source_ids.push_back(source_id);
   current_.ends.push_back(static_cast<uint32_t>(current_.text.size()));
   if (current_.text.size() >= kBatchBytes) Push(false, false);
 }
@@ -78,7 +76,6 @@ Result<std::vector<store::KeywordSegment>> KeywordIndexer::Finish() {
 void KeywordIndexer::Run() {
   try {
     store::KeywordIndexBuilder builder;
-    store::EventBlockBuilder blocks;
     while (true) {
       Batch batch;
       {
@@ -93,20 +90,16 @@ void KeywordIndexer::Run() {
       for (size_t idx = 0; idx < batch.ids.size(); ++idx) {
         std::string_view raw = std::string_view(batch.text).substr(begin, batch.ends[idx] - begin);
         builder.Add(batch.ids[idx], raw);
-        blocks.Add(batch.ids[idx], batch.ts[idx], batch.source_ids[idx], raw);
         begin = batch.ends[idx];
       }
       if (batch.commit && !builder.empty() && (batch.finish || builder.postings() >= flush_postings_)) {
         store::KeywordSegment segment = builder.TakeSegment();
-        segment.event_blocks = blocks.Take();
         std::lock_guard<std::mutex> lock(mu_);
         ready_.push_back(std::move(segment));
       }
       if (batch.finish) break;
       batch.text.clear();
       batch.ids.clear();
-      batch.ts.clear();
-      batch.source_ids.clear();
       batch.ends.clear();
       batch.commit = false;
       std::lock_guard<std::mutex> lock(mu_);

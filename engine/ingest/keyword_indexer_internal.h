@@ -1,7 +1,7 @@
 #pragma once
 // The keyword indexer of an ingest: a thread that tokenizes the raw text of the events the writer
-// inserted and accumulates their postings (store::KeywordIndexBuilder), and packs the same events
-// into column blocks (store::EventBlockBuilder), so that SQLite's writer thread does not. It turns postings into a segment only at a commit point (everything added
+// inserted and accumulates their postings (store::KeywordIndexBuilder), so that SQLite's writer
+// thread does not. It turns postings into a segment only at a commit point (everything added
 // before Commit() is in the case for good), once enough have gathered; the writer then stores the
 // segment in its next transaction (CaseStore::WriteKeywordSegment), which also raises the
 // watermark. A killed ingest therefore never leaves an indexed id that is not committed, and the
@@ -32,7 +32,7 @@ class KeywordIndexer {
   KeywordIndexer& operator=(const KeywordIndexer&) = delete;
 
   // Queues an event (raw is copied). Ids must increase. Blocks while the thread is far behind.
-  void Add(int64_t id, int64_t ts, int64_t source_id, std::string_view raw);
+  void Add(int64_t id, std::string_view raw);
   // Everything added so far is committed.
   void Commit();
   // Segments ready to be written, in order.
@@ -44,7 +44,7 @@ class KeywordIndexer {
  private:
   struct Batch {
     std::string text;
-    std::vector<int64_t> ids, ts, source_ids;
+    std::vector<int64_t> ids;
     std::vector<uint32_t> ends;  // end offset of each event's text
     bool commit = false;         // a commit point after this batch's events
     bool finish = false;

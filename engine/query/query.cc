@@ -655,7 +655,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
   int next_col = 3;
   int raw_col = -1, host_col = -1;
   if (need_raw) {
-    select += ", e.raw";
+    select += ", cairn_raw(e.id)";
     raw_col = next_col++;
   }
   if (need_host) {

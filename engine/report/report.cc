@@ -87,12 +87,12 @@ struct Candidate {
 
 // CloudTrail fields the typed columns do not carry; guarded so a malformed raw never fails a query.
 constexpr const char* kCtSource =
-    "CASE WHEN source_type='cloudtrail' AND json_valid(raw) THEN json_extract(raw,'$.eventSource') END";
+    "CASE WHEN source_type='cloudtrail' AND json_valid(cairn_raw(id)) THEN json_extract(cairn_raw(id),'$.eventSource') END";
 constexpr const char* kCtReadOnly =
-    "CASE WHEN source_type='cloudtrail' AND json_valid(raw) THEN json_extract(raw,'$.readOnly') END";
+    "CASE WHEN source_type='cloudtrail' AND json_valid(cairn_raw(id)) THEN json_extract(cairn_raw(id),'$.readOnly') END";
 constexpr const char* kCtCategory =
-    "CASE WHEN source_type='cloudtrail' AND json_valid(raw) THEN "
-    "coalesce(json_extract(raw,'$.eventCategory'), CASE json_extract(raw,'$.managementEvent') "
+    "CASE WHEN source_type='cloudtrail' AND json_valid(cairn_raw(id)) THEN "
+    "coalesce(json_extract(cairn_raw(id),'$.eventCategory'), CASE json_extract(cairn_raw(id),'$.managementEvent') "
     "WHEN 0 THEN 'Data' ELSE 'Management' END) END";
 
 constexpr const char* kErrorPredicate =
@@ -439,7 +439,7 @@ class Builder {
     });
     CAIRN_ASSIGN_OR_RETURN(
         Statement row_st,
-        Prepare("SELECT ts, source_id, source_type, raw, coalesce(actor_arn,''), coalesce(actor_name,''), "
+        Prepare("SELECT ts, source_id, source_type, cairn_raw(id), coalesce(actor_arn,''), coalesce(actor_name,''), "
                 "coalesce(access_key,''), coalesce(action,''), coalesce(bucket,''), coalesce(object_key,''), "
                 "coalesce(resource,''), coalesce(target_user,''), coalesce(outcome,''), coalesce(status,0), "
                 "coalesce(error_code,''), coalesce(source_ip,''), coalesce(user_agent,''), coalesce(host,''), "

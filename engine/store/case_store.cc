@@ -7,6 +7,7 @@
 
 #include "engine/common/strings.h"
 #include "engine/store/keyword_index_internal.h"
+#include "engine/store/raw_text_internal.h"
 
 namespace cairn::store {
 
@@ -76,7 +77,6 @@ CREATE TABLE IF NOT EXISTS events(
   source_id INTEGER NOT NULL,
   source_type TEXT NOT NULL,
   line INTEGER NOT NULL,
-  raw TEXT NOT NULL,
   actor_arn TEXT, actor_type TEXT, actor_name TEXT, access_key TEXT, action TEXT,
   bucket TEXT, object_key TEXT, resource TEXT, target_user TEXT, outcome TEXT, status INTEGER, error_code TEXT,
   source_ip TEXT, user_agent TEXT, region TEXT, account TEXT, request_id TEXT, bytes INTEGER,
@@ -164,6 +164,10 @@ struct Statement::Impl {
 
 struct CaseStore::Db {
   std::unique_ptr<sqlite3, DbCloser> handle;
+  // The open transaction's events not yet written in a block (event_blocks.h).
+  EventBlockBuilder pending;
+  // cairn_raw(id) on this connection; destroyed before the connection is closed.
+  std::unique_ptr<internal::RawText> raw_text;
 };
 
 Statement::Statement() : impl_(std::make_unique<Impl>()) {}
@@ -255,6 +259,15 @@ std::string_view Statement::Blob(int col) const {
 CaseStore::CaseStore() : db_(std::make_unique<Db>()) {}
 CaseStore::~CaseStore() {
   cache_.clear();  // finalize statements before closing
+  db_->raw_text.reset();
+}
+
+Status CaseStore::RegisterFunctions(const std::string& what) {
+  sqlite3* db = db_->handle.get();
+  if (internal::RegisterKeywordFunction(db) != SQLITE_OK) return SqlError(db, "cannot set up " + what);
+  db_->raw_text = std::make_unique<internal::RawText>(db, &db_->pending);
+  if (db_->raw_text->Register() != SQLITE_OK) return SqlError(db, "cannot set up " + what);
+  return Ok();
 }
 
 Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& path, Mode mode) {
@@ -272,7 +285,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& path, Mode
   store->db_->handle.reset(raw);
   if (rc != SQLITE_OK) return SqlError(raw, "cannot open case '" + path + "'");
   sqlite3_busy_timeout(raw, 5000);
-  if (internal::RegisterKeywordFunction(raw) != SQLITE_OK) return SqlError(raw, "cannot set up case '" + path + "'");
+  CAIRN_TRY(store->RegisterFunctions("case '" + path + "'"));
   CAIRN_TRY(store->InitSchema(mode != Mode::kReadOnly));
   return store;
 }
@@ -284,7 +297,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::OpenMemory() {
   int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   store->db_->handle.reset(raw);
   if (rc != SQLITE_OK) return SqlError(raw, "cannot open in-memory case");
-  if (internal::RegisterKeywordFunction(raw) != SQLITE_OK) return SqlError(raw, "cannot set up the in-memory case");
+  CAIRN_TRY(store->RegisterFunctions("the in-memory case"));
   CAIRN_TRY(store->InitSchema(true));
   return store;
 }
@@ -328,7 +341,18 @@ Status CaseStore::InitSchema(bool writable) {
   // Reads go through a memory map (no read syscall and copy per page); SQLite caps the size at
   // its compile-time limit (2 GiB in Debian's build) and falls back to reads beyond it.
   if (path_ != ":memory:") CAIRN_TRY(Exec("PRAGMA mmap_size=68719476736"));
-  if (!writable) return Ok();
+  // Before schema 4 the raw text was a column of events.
+  bool legacy = false;
+  {
+    CAIRN_ASSIGN_OR_RETURN(Statement probe,
+                           Prepare("SELECT count(*) FROM pragma_table_info('events') WHERE name='raw'"));
+    CAIRN_TRY(probe.Step());
+    legacy = probe.Int(0) > 0;
+  }
+  if (!writable) {
+    db_->raw_text->set_legacy_column(legacy);
+    return Ok();
+  }
   CAIRN_TRY(Exec("PRAGMA journal_mode=WAL"));
   CAIRN_TRY(Exec("PRAGMA synchronous=NORMAL"));
   CAIRN_TRY(Exec("PRAGMA foreign_keys=OFF"));
@@ -340,7 +364,65 @@ Status CaseStore::InitSchema(bool writable) {
     sqlite3_free(err);
     return Error::Schema("cannot create the case schema in '" + path_ + "': " + msg);
   }
+  if (legacy) return MoveRawTextToBlocks();
+  CAIRN_ASSIGN_OR_RETURN(auto flag, GetMeta(kEventBlocksMetaKey));
+  if (!flag) CAIRN_TRY(SetMeta(kEventBlocksMetaKey, "1"));
   return SetMeta("schema_version", std::to_string(kSchemaVersion));
+}
+
+// A case from before schema 4: the text of every event not yet in a block goes into blocks, then
+// the column goes (SQLite rewrites the table), all in one transaction. A case from before the kw
+// tables loses its FTS5 table here too (it reads events.raw); its events are indexed anew.
+Status CaseStore::MoveRawTextToBlocks() {
+  CAIRN_TRY(Begin());
+  auto run = [&]() -> Status {
+    CAIRN_ASSIGN_OR_RETURN(Statement probe,
+                           Prepare("SELECT count(*) FROM sqlite_master WHERE name='events_fts'"));
+    CAIRN_TRY(probe.Step());
+    bool has_fts = probe.Int(0) > 0;
+    probe.Reset();  // a statement still stepping would keep the table locked
+    if (has_fts) {
+      CAIRN_TRY(Exec("DROP TABLE events_fts"));
+      CAIRN_TRY(Exec("DELETE FROM kw; DELETE FROM kw_segments"));
+      CAIRN_TRY(SetMeta(internal::kKeywordWatermarkKey, "0"));
+    }
+    // Schema 3: blocks hold every event up to the keyword watermark. Before: no valid blocks.
+    CAIRN_ASSIGN_OR_RETURN(auto flag, GetMeta(kEventBlocksMetaKey));
+    int64_t start = 0;
+    if (flag && *flag == "1") {
+      CAIRN_ASSIGN_OR_RETURN(Statement last, Prepare("SELECT coalesce(max(last_id), 0) FROM event_blocks"));
+      CAIRN_TRY(last.Step());
+      start = last.Int(0);
+    } else {
+      CAIRN_TRY(Exec("DELETE FROM event_blocks; DELETE FROM event_block_data"));
+    }
+    {
+      CAIRN_ASSIGN_OR_RETURN(Statement st,
+                             Prepare("SELECT id, ts, source_id, raw FROM events WHERE id>? ORDER BY id"));
+      st.Bind(1, start);
+      EventBlockBuilder builder;
+      while (true) {
+        CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        builder.Add(st.Int(0), st.Int(1), st.Int(2), st.Text(3));
+        if (builder.has_full()) {
+          for (const auto& block : builder.TakeFull()) CAIRN_TRY(WriteEventBlock(block));
+        }
+      }
+      for (const auto& block : builder.Take()) CAIRN_TRY(WriteEventBlock(block));
+    }
+    cache_.clear();  // the cached statements name events' columns
+    CAIRN_TRY(Exec("ALTER TABLE events DROP COLUMN raw"));
+    CAIRN_TRY(SetMeta(kEventBlocksMetaKey, "1"));
+    return SetMeta("schema_version", std::to_string(kSchemaVersion));
+  };
+  Status st = run();
+  if (!st.ok()) {
+    (void)Rollback();
+    return Error::Schema("cannot move the raw text of case '" + path_ + "' into event blocks")
+        .WithReason(st.error().message());
+  }
+  return Commit();
 }
 
 CaseStore::BlobReader::BlobReader(CaseStore& store, const char* table, const char* column)
@@ -373,8 +455,20 @@ Status CaseStore::BlobReader::Read(int64_t rowid, ByteBuffer* out) {
 }
 
 Status CaseStore::Begin() { return Exec("BEGIN IMMEDIATE"); }
-Status CaseStore::Commit() { return Exec("COMMIT"); }
-Status CaseStore::Rollback() { return Exec("ROLLBACK"); }
+
+Status CaseStore::Commit() {
+  // The transaction's last events go into a (partial) block of their own before it ends.
+  if (!db_->pending.empty()) {
+    for (const auto& block : db_->pending.Take()) CAIRN_TRY(WriteEventBlock(block));
+  }
+  return Exec("COMMIT");
+}
+
+Status CaseStore::Rollback() {
+  db_->pending.Clear();
+  db_->raw_text->Invalidate();  // blocks of the transaction are gone, their ids will be reused
+  return Exec("ROLLBACK");
+}
 
 Status CaseStore::Exec(std::string_view sql) {
   char* err = nullptr;
@@ -518,35 +612,53 @@ Result<std::vector<SourceRecord>> CaseStore::ListSources() {
 }
 
 Result<bool> CaseStore::InsertEvent(const Event& e, int64_t source_id, int64_t* id_out) {
+  if (!sqlite3_get_autocommit(db_->handle.get())) return InsertEventInTransaction(e, source_id, id_out);
+  // Outside a transaction: the row and its block are still written together.
+  CAIRN_TRY(Begin());
+  Result<bool> inserted = InsertEventInTransaction(e, source_id, id_out);
+  Status done = inserted.ok() ? Commit() : Status(inserted.error());
+  if (!done.ok()) {
+    (void)Rollback();
+    return std::move(done).error();
+  }
+  return inserted;
+}
+
+Result<bool> CaseStore::InsertEventInTransaction(const Event& e, int64_t source_id, int64_t* id_out) {
   CAIRN_ASSIGN_OR_RETURN(
       Statement * ins,
       Cached(kInsertEvent,
-             "INSERT OR IGNORE INTO events(ts,source_id,source_type,line,raw,actor_arn,actor_type,"
+             "INSERT OR IGNORE INTO events(ts,source_id,source_type,line,actor_arn,actor_type,"
              "actor_name,access_key,action,bucket,object_key,resource,target_user,outcome,status,"
              "error_code,source_ip,user_agent,region,account,request_id,bytes,event_id,host,dedupe) "
-             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   // The event outlives the step: its strings are bound without copies.
   Statement& st = *ins;
   st.Bind(1, e.time).Bind(2, source_id).BindStatic(3, SourceTypeName(e.source_type));
-  st.Bind(4, e.line).BindStatic(5, e.raw);
-  st.BindOptionalStatic(6, e.actor_arn).BindOptionalStatic(7, e.actor_type);
-  st.BindOptionalStatic(8, e.actor_name).BindOptionalStatic(9, e.access_key);
-  st.BindOptionalStatic(10, e.action).BindOptionalStatic(11, e.bucket);
-  st.BindOptionalStatic(12, e.object_key).BindOptionalStatic(13, e.resource);
-  st.BindOptionalStatic(14, e.target_user).BindOptionalStatic(15, e.outcome);
-  if (e.status > 0) st.Bind(16, static_cast<int64_t>(e.status)); else st.BindNull(16);
-  st.BindOptionalStatic(17, e.error_code).BindOptionalStatic(18, e.source_ip);
-  st.BindOptionalStatic(19, e.user_agent).BindOptionalStatic(20, e.region);
-  st.BindOptionalStatic(21, e.account).BindOptionalStatic(22, e.request_id);
-  if (e.bytes >= 0) st.Bind(23, e.bytes); else st.BindNull(23);
-  st.BindOptionalStatic(24, e.event_id).BindOptionalStatic(25, e.host);
-  if (e.dedupe != 0) st.Bind(26, static_cast<int64_t>(e.dedupe)); else st.BindNull(26);
+  st.Bind(4, e.line);
+  st.BindOptionalStatic(5, e.actor_arn).BindOptionalStatic(6, e.actor_type);
+  st.BindOptionalStatic(7, e.actor_name).BindOptionalStatic(8, e.access_key);
+  st.BindOptionalStatic(9, e.action).BindOptionalStatic(10, e.bucket);
+  st.BindOptionalStatic(11, e.object_key).BindOptionalStatic(12, e.resource);
+  st.BindOptionalStatic(13, e.target_user).BindOptionalStatic(14, e.outcome);
+  if (e.status > 0) st.Bind(15, static_cast<int64_t>(e.status)); else st.BindNull(15);
+  st.BindOptionalStatic(16, e.error_code).BindOptionalStatic(17, e.source_ip);
+  st.BindOptionalStatic(18, e.user_agent).BindOptionalStatic(19, e.region);
+  st.BindOptionalStatic(20, e.account).BindOptionalStatic(21, e.request_id);
+  if (e.bytes >= 0) st.Bind(22, e.bytes); else st.BindNull(22);
+  st.BindOptionalStatic(23, e.event_id).BindOptionalStatic(24, e.host);
+  if (e.dedupe != 0) st.Bind(25, static_cast<int64_t>(e.dedupe)); else st.BindNull(25);
   CAIRN_ASSIGN_OR_RETURN(bool ignored_row, st.Step());
   (void)ignored_row;
   sqlite3* db = db_->handle.get();
   if (sqlite3_changes(db) == 0) return false;  // duplicate content
   int64_t id = sqlite3_last_insert_rowid(db);
   if (id_out) *id_out = id;
+  // The raw text goes into the event blocks only; a full block is written at once.
+  db_->pending.Add(id, e.time, source_id, e.raw);
+  if (db_->pending.has_full()) {
+    for (const auto& block : db_->pending.TakeFull()) CAIRN_TRY(WriteEventBlock(block));
+  }
   if (!e.event_id.empty()) {
     CAIRN_ASSIGN_OR_RETURN(
         Statement * find,
@@ -585,42 +697,39 @@ Result<std::optional<int64_t>> CaseStore::KeywordWatermark() {
 
 Result<int64_t> CaseStore::StartKeywordIndex() {
   CAIRN_ASSIGN_OR_RETURN(auto watermark, KeywordWatermark());
-  if (watermark) {
-    CAIRN_TRY(BackfillEventBlocks(*watermark));
-    return *watermark;
-  }
-  // A case from before the kw tables: its FTS5 index goes; every event gets indexed anew.
-  CAIRN_ASSIGN_OR_RETURN(Statement probe,
-                         Prepare("SELECT count(*) FROM sqlite_master WHERE name='events_fts'"));
-  CAIRN_TRY(probe.Step());
-  bool has_fts = probe.Int(0) > 0;
-  probe.Reset();  // a statement still stepping would keep the table locked
-  if (has_fts) CAIRN_TRY(Exec("DROP TABLE events_fts"));
+  if (watermark) return *watermark;
+  // A case from before the kw tables (its FTS5 table went with events.raw, MoveRawTextToBlocks):
+  // every event gets indexed anew.
   CAIRN_TRY(SetMeta(internal::kKeywordWatermarkKey, "0"));
-  CAIRN_TRY(SetMeta(kEventBlocksMetaKey, "1"));
   return int64_t{0};
 }
 
-Status CaseStore::BackfillEventBlocks(int64_t watermark) {
-  CAIRN_ASSIGN_OR_RETURN(auto flag, GetMeta(kEventBlocksMetaKey));
-  if (flag) return Ok();
-  if (watermark > 0) {
-    CAIRN_ASSIGN_OR_RETURN(Statement st, Prepare("SELECT id, ts, source_id, raw FROM events WHERE id<=? ORDER BY id"));
-    st.Bind(1, watermark);
-    EventBlockBuilder builder;
-    size_t pending = 0;
-    while (true) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      builder.Add(st.Int(0), st.Int(1), st.Int(2), st.Text(3));
-      if (++pending >= 64 * kBlockMaxEvents) {
-        for (const auto& block : builder.Take()) CAIRN_TRY(WriteEventBlock(block));
-        pending = 0;
-      }
-    }
-    for (const auto& block : builder.Take()) CAIRN_TRY(WriteEventBlock(block));
+Status CaseStore::ForEachEventAbove(int64_t after, const EventTextFn& fn) {
+  CAIRN_ASSIGN_OR_RETURN(Statement blocks,
+                         Prepare("SELECT first_id FROM event_blocks WHERE last_id>? ORDER BY first_id"));
+  blocks.Bind(1, after);
+  std::vector<int64_t> first_ids;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, blocks.Step());
+    if (!row) break;
+    first_ids.push_back(blocks.Int(0));
   }
-  return SetMeta(kEventBlocksMetaKey, "1");
+  blocks.Reset();
+  CAIRN_ASSIGN_OR_RETURN(Statement data, Prepare("SELECT data FROM event_block_data WHERE first_id=?"));
+  DecodedBlock block;
+  for (int64_t first_id : first_ids) {
+    data.Bind(1, first_id);
+    CAIRN_ASSIGN_OR_RETURN(bool row, data.Step());
+    if (!row || !block.Decode(data.Blob(0))) {
+      return Error::CorruptInput("event block " + std::to_string(first_id) + " of the case is damaged")
+          .WithHelp("re-ingest the evidence into a new case");
+    }
+    data.Reset();
+    for (size_t k = 0; k < block.size(); ++k) {
+      if (block.id(k) > after) CAIRN_TRY(fn(block.id(k), block.ts(k), block.source_id(k), block.raw(k)));
+    }
+  }
+  return Ok();
 }
 
 Status CaseStore::WriteEventBlock(const EventBlock& block) {
@@ -659,7 +768,6 @@ Status CaseStore::WriteKeywordSegment(const KeywordSegment& segment) {
       CAIRN_TRY(ins->Run());
     }
   }
-  for (const auto& block : segment.event_blocks) CAIRN_TRY(WriteEventBlock(block));
   CAIRN_ASSIGN_OR_RETURN(auto watermark, KeywordWatermark());
   if (!watermark || segment.last_id > *watermark) {
     CAIRN_TRY(SetMeta(internal::kKeywordWatermarkKey, std::to_string(segment.last_id)));
@@ -671,21 +779,13 @@ Status CaseStore::IndexKeywords() {
   CAIRN_TRY(Begin());
   auto run = [&]() -> Status {
     CAIRN_ASSIGN_OR_RETURN(int64_t watermark, StartKeywordIndex());
-    CAIRN_ASSIGN_OR_RETURN(Statement st,
-                           Prepare("SELECT id, ts, source_id, raw FROM events WHERE id>? ORDER BY id"));
-    st.Bind(1, watermark);
     KeywordIndexBuilder builder;
-    EventBlockBuilder blocks;
-    while (true) {
-      CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      builder.Add(st.Int(0), st.Text(3));
-      blocks.Add(st.Int(0), st.Int(1), st.Int(2), st.Text(3));
-    }
+    CAIRN_TRY(ForEachEventAbove(watermark, [&](int64_t id, int64_t, int64_t, std::string_view raw) -> Status {
+      builder.Add(id, raw);
+      return Ok();
+    }));
     if (builder.empty()) return Ok();
-    KeywordSegment segment = builder.TakeSegment();
-    segment.event_blocks = blocks.Take();
-    return WriteKeywordSegment(segment);
+    return WriteKeywordSegment(builder.TakeSegment());
   };
   Status st = run();
   if (!st.ok()) {

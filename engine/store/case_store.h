@@ -5,10 +5,10 @@
 //   meta(key, value)                      schema version, derived-state watermarks
 //   sources(...)                          chain of custody: path, size, sha256, format, counts
 //   source_categories(source_id, category)
-//   events(...)                           normalized events with raw text
-//   event_blocks(...), event_block_data   the events again as LZ4 column blocks for scans
-//                                         (event_blocks.h), under the same watermark
-//   kw_segments(...), kw(...)             Cairn's keyword index over events.raw (keyword_index.h);
+//   events(...)                           normalized events (typed columns)
+//   event_blocks(...), event_block_data   the events' raw text, as LZ4 column blocks
+//                                         (event_blocks.h); SQL reads it with cairn_raw(id)
+//   kw_segments(...), kw(...)             Cairn's keyword index over the raw text (keyword_index.h);
 //                                         meta "kw_indexed_through" is its watermark. Cases from
 //                                         before it carry an FTS5 table events_fts instead, until
 //                                         the next ingest replaces it
@@ -21,6 +21,7 @@
 // Errors: every call returns Status/Result; SQLite messages are wrapped into Error (kIo, kSchema).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,8 +37,9 @@ struct sqlite3_blob;  // <sqlite3.h>, included by case_store.cc only
 
 namespace cairn::store {
 
-// 3: event_blocks (2: the keyword index is the kw tables; 1: FTS5 events_fts).
-constexpr int kSchemaVersion = 3;
+// 4: the raw text is in the event blocks only (3: event_blocks beside events.raw; 2: the keyword
+// index is the kw tables; 1: FTS5 events_fts). Older cases opened for writing are upgraded.
+constexpr int kSchemaVersion = 4;
 
 // A prepared statement. Columns and parameters are 0-based for columns, 1-based for parameters
 // (as in SQLite). Obtained from CaseStore::Prepare; must not outlive its store.
@@ -131,6 +133,8 @@ class CaseStore {
   enum class Mode { kReadOnly, kReadWrite, kCreate };  // kCreate: create if missing
 
   // Opens (or creates) the case at path, creating/migrating the schema in kCreate/kReadWrite.
+  // Every connection has the SQL function cairn_raw(id): the raw text of event id (NULL when no
+  // such event), read from the event blocks.
   // Errors: kNotFound (kReadOnly/kReadWrite on a missing file), kSchema (not a Cairn case, or a
   // newer schema), kIo.
   static Result<std::unique_ptr<CaseStore>> Open(const std::string& path, Mode mode);
@@ -144,6 +148,7 @@ class CaseStore {
   const std::string& path() const { return path_; }
 
   Status Begin();
+  // Writes the transaction's last, partial event block, then commits.
   Status Commit();
   Status Rollback();
   Status Exec(std::string_view sql);
@@ -186,22 +191,26 @@ class CaseStore {
   // is already present with different content, the event is inserted and a collision is recorded.
   // The keyword index is not touched: events above its watermark are candidates of every keyword
   // lookup until indexed (ingest::Ingest does it on a thread of its own; IndexKeywords here).
+  // The raw text goes into the event blocks (event_blocks.h), the rest into events; outside a
+  // transaction the call is a transaction of its own.
   Result<bool> InsertEvent(const Event& event, int64_t source_id, int64_t* id = nullptr);
   Status InsertReject(int64_t source_id, const Reject& reject);
 
   // Keyword index (keyword_index.h). The watermark: every event with id <= it is indexed;
   // nullopt when the case has no kw index yet.
   Result<std::optional<int64_t>> KeywordWatermark();
-  // Inside a transaction: makes sure the case has a kw index (a case from before it loses its FTS5
-  // table events_fts and gets watermark 0) and event blocks up to the watermark (a case from
-  // before them gets them now, event_blocks.h), and returns the watermark.
+  // Inside a transaction: makes sure the case has a kw index (a case from before it gets
+  // watermark 0) and returns the watermark.
   Result<int64_t> StartKeywordIndex();
-  // Inside a transaction: writes the segment's blocks and event blocks and raises the watermark to
-  // its last_id.
+  // Inside a transaction: writes the segment's blocks and raises the watermark to its last_id.
   // Segments must come in id order, above the watermark.
   Status WriteKeywordSegment(const KeywordSegment& segment);
   // Indexes every event above the watermark, in one transaction of its own.
   Status IndexKeywords();
+  // Calls fn for every committed event with id > after, in id order, with its raw text (read
+  // from the event blocks). Errors: kCorruptInput (a damaged block), kIo, or fn's.
+  using EventTextFn = std::function<Status(int64_t id, int64_t ts, int64_t source_id, std::string_view raw)>;
+  Status ForEachEventAbove(int64_t after, const EventTextFn& fn);
   // The candidate event ids of a lookup expression (keyword_index.h), ascending: a superset of the
   // events it describes. Errors: kInvalidArgument (bad expression), kIo, kCorruptInput.
   Result<std::vector<int64_t>> KeywordCandidates(std::string_view expr);
@@ -218,7 +227,9 @@ class CaseStore {
  private:
   CaseStore();
   Status InitSchema(bool create);
-  Status BackfillEventBlocks(int64_t watermark);
+  Status RegisterFunctions(const std::string& what);
+  Status MoveRawTextToBlocks();
+  Result<bool> InsertEventInTransaction(const Event& event, int64_t source_id, int64_t* id_out);
   Status WriteEventBlock(const EventBlock& block);
   Result<Statement*> Cached(int slot, std::string_view sql);
 

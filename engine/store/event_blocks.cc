@@ -87,11 +87,32 @@ void EventBlockBuilder::Seal() {
   text_.clear();
 }
 
-std::vector<EventBlock> EventBlockBuilder::Take() {
-  Seal();
+std::vector<EventBlock> EventBlockBuilder::TakeFull() {
   std::vector<EventBlock> out;
   out.swap(done_);
   return out;
+}
+
+std::vector<EventBlock> EventBlockBuilder::Take() {
+  Seal();
+  return TakeFull();
+}
+
+std::optional<std::string_view> EventBlockBuilder::FindOpen(int64_t id) const {
+  auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+  if (it == ids_.end() || *it != id) return std::nullopt;
+  const size_t k = static_cast<size_t>(it - ids_.begin());
+  const uint32_t begin = k == 0 ? 0 : ends_[k - 1];
+  return std::string_view(text_).substr(begin, ends_[k] - begin);
+}
+
+void EventBlockBuilder::Clear() {
+  ids_.clear();
+  ts_.clear();
+  source_ids_.clear();
+  ends_.clear();
+  text_.clear();
+  done_.clear();
 }
 
 bool DecodedBlock::Decode(std::string_view data) {

@@ -1,17 +1,19 @@
 #pragma once
-// Event blocks: the events of a case again, as column blocks for scans. A block holds up to
+// Event blocks: where a case keeps the raw text of its events. A block holds up to
 // kBlockMaxEvents consecutive events (or about kBlockMaxRawBytes of raw text): their ids, times,
 // source ids and raw text, LZ4-compressed in one blob. A query that reads every event of a few
-// sources decodes blocks instead of stepping one SQLite row per event (engine/query/query.cc).
+// sources decodes blocks instead of stepping one SQLite row per event (engine/query/query.cc);
+// SQL reads one event's text with the function cairn_raw(id) (raw_text_internal.h).
 //
-// Blocks are built beside the keyword index, from the same events, on the keyword indexer's
-// thread, and written in the same transaction as the index segment of those events: the keyword
-// watermark (meta "kw_indexed_through") covers both. Meta "event_blocks" = "1" says that every
-// event at or below the watermark is in a block; cases from before blocks lack it until the next
-// ingest backfills them (CaseStore::StartKeywordIndex). docs/schema.md ("Event blocks") has the
-// table and the blob format.
+// CaseStore::InsertEvent adds each event to a builder; full blocks are written at once, the last
+// partial one at CaseStore::Commit, in the same transaction as the events. So every committed
+// event is in exactly one block, and blocks never span two transactions (nor, therefore, the
+// keyword watermark, which is always at a commit). Cases from before schema 4 kept the text in
+// events.raw: opening one for writing moves it into blocks (CaseStore::Open). docs/schema.md
+// ("Event blocks") has the tables and the blob format.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +22,8 @@
 
 namespace cairn::store {
 
-// Meta key: "1" when every event at or below the keyword watermark is in event_blocks.
+// Meta key: "1" when every event is in event_blocks (schema 3: every event at or below the
+// keyword watermark).
 constexpr const char* kEventBlocksMetaKey = "event_blocks";
 
 constexpr size_t kBlockMaxEvents = 4096;
@@ -42,8 +45,16 @@ class EventBlockBuilder {
  public:
   void Add(int64_t id, int64_t ts, int64_t source_id, std::string_view raw);
   bool empty() const { return ids_.empty() && done_.empty(); }
+  // True when a block is full and waits in TakeFull().
+  bool has_full() const { return !done_.empty(); }
+  // The full blocks built so far; the events not yet in a full block stay.
+  std::vector<EventBlock> TakeFull();
   // Every block built so far, the events not yet in a full block included.
   std::vector<EventBlock> Take();
+  // The raw text of an event added and not yet in a full block, or nullptr.
+  std::optional<std::string_view> FindOpen(int64_t id) const;
+  // Forgets everything added (a rolled-back transaction).
+  void Clear();
 
  private:
   void Seal();

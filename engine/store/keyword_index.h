@@ -79,9 +79,6 @@ struct KeywordSegment {
   int64_t keys = 0;       // distinct keys
   int64_t postings = 0;   // (key, event) pairs
   std::vector<Block> blocks;
-  // The same events as column blocks (event_blocks.h), written with the segment; may be empty
-  // (a segment built without them).
-  std::vector<EventBlock> event_blocks;
 };
 
 // In-memory postings of events added in increasing id order. Not thread-safe; cheap to move.

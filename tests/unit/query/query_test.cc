@@ -114,9 +114,14 @@ TEST_F(ArticleFixture, ScopeIsPushedIntoSqlite) {
   // aggregates need no time order and no raw text
   auto u = c_.Run("_sourceCategory=S3/Access | count by status");
   EXPECT_FALSE(u.result.stats.ordered_by_time);
-  EXPECT_EQ(u.result.stats.sql.find("e.raw"), std::string::npos);
+  EXPECT_EQ(u.result.stats.sql.find("cairn_raw"), std::string::npos);
   EXPECT_EQ(Col(u, "status"), (Strings{"403", "400"}));
   EXPECT_EQ(Col(u, "_count"), (Strings{"2", "1"}));
+  // A typed column and the raw text: SQL reads the text from the event blocks.
+  auto v = c_.Run("_sourceCategory=S3/Access | parse \"HTTP/1.1\\\" * \" as code | count by status, code");
+  EXPECT_NE(v.result.stats.sql.find("cairn_raw(e.id)"), std::string::npos);
+  EXPECT_EQ(Col(v, "status"), (Strings{"403", "400"}));
+  EXPECT_EQ(Col(v, "code"), (Strings{"403", "400"}));
   // wildcards that FTS cannot express scan
   auto w = c_.Run("*456* | count");
   EXPECT_FALSE(w.result.stats.used_fts);

@@ -213,7 +213,9 @@ TEST(KeywordIndexTest, EventsAboveTheWatermarkAreAlwaysCandidates) {
   EXPECT_EQ(segs->Int(0), 2);
 }
 
-// A case written before the kw tables: FTS5 events_fts answers until the next indexing drops it.
+// A case written before the kw tables: FTS5 events_fts (over events.raw) answers until the case is
+// opened for writing, which moves the text into blocks and drops it; the next indexing indexes
+// every event.
 TEST(KeywordIndexTest, CasesWithTheOldFtsIndexKeepWorkingAndMigrate) {
   testing::TempDir dir;
   auto path = (dir / "old.cairn").string();
@@ -226,8 +228,10 @@ TEST(KeywordIndexTest, CasesWithTheOldFtsIndexKeepWorkingAndMigrate) {
     ASSERT_TRUE(s.InsertEvent(MakeEvent("PUT 403 InvalidAccessKeyId key_1"), *source).ok());
     ASSERT_TRUE(s.InsertEvent(MakeEvent("GET 200 errors caf\xC3\xA9"), *source).ok());
     ASSERT_TRUE(s.InsertEvent(MakeEvent("GET 404 error"), *source).ok());
-    // What a schema-1 case holds.
-    ASSERT_TRUE(s.Exec("CREATE VIRTUAL TABLE events_fts USING fts5(raw, content='events', content_rowid='id', "
+    // What a schema-1 case holds: the text in events.raw, an FTS5 index over it, no blocks.
+    ASSERT_TRUE(s.Exec("ALTER TABLE events ADD COLUMN raw TEXT; UPDATE events SET raw = cairn_raw(id); "
+                       "DELETE FROM event_blocks; DELETE FROM event_block_data; DELETE FROM meta WHERE key='event_blocks';"
+                       "CREATE VIRTUAL TABLE events_fts USING fts5(raw, content='events', content_rowid='id', "
                        "detail=full, columnsize=0, tokenize=\"unicode61 remove_diacritics 0 tokenchars '_'\");"
                        "INSERT INTO events_fts(rowid, raw) SELECT id, raw FROM events;"
                        "DROP TABLE kw; DROP TABLE kw_segments; UPDATE meta SET value='1' "
@@ -252,12 +256,14 @@ TEST(KeywordIndexTest, CasesWithTheOldFtsIndexKeepWorkingAndMigrate) {
     auto store = CaseStore::Open(path, CaseStore::Mode::kReadWrite);  // creates the kw tables
     ASSERT_TRUE(store.ok()) << store.error().ToString();
     auto& s = **store;
-    EXPECT_EQ(*s.KeywordCandidates("error"), (Ids{3}));  // still FTS5 until indexed
-    ASSERT_TRUE(s.IndexKeywords().ok());
-    EXPECT_EQ(*s.KeywordWatermark(), 3);
     auto fts = s.Prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'events_fts%'");
     ASSERT_TRUE(*fts->Step());
     EXPECT_EQ(fts->Int(0), 0);
+    fts->Reset();
+    EXPECT_EQ(*s.KeywordWatermark(), 0);
+    EXPECT_EQ(*s.KeywordCandidates("error"), (Ids{1, 2, 3}));  // nothing indexed: every event
+    ASSERT_TRUE(s.IndexKeywords().ok());
+    EXPECT_EQ(*s.KeywordWatermark(), 3);
     EXPECT_EQ(*s.KeywordCandidates("error"), (Ids{3}));
     EXPECT_EQ(*s.KeywordCandidates("caf\xC3\xA9"), (Ids{2}));
     EXPECT_EQ(*s.KeywordCandidates("err*"), (Ids{2, 3}));
