@@ -132,6 +132,7 @@ void SetupIngest(CLI::App& app);
 void SetupSources(CLI::App& app);
 void SetupStats(CLI::App& app);
 void SetupQuery(CLI::App& app);
+void SetupSql(CLI::App& app);
 void SetupSummarize(CLI::App& app);
 void SetupGraph(CLI::App& app);
 void SetupPlaybook(CLI::App& app);

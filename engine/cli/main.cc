@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   SetupSources(app);
   SetupStats(app);
   SetupQuery(app);
+  SetupSql(app);
   SetupSummarize(app);
   SetupGraph(app);
   SetupPlaybook(app);

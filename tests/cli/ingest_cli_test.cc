@@ -1,4 +1,4 @@
-// cairn ingest / sources / stats through the binary: exit codes, JSON totals, and kill -9 then
+// cairn ingest / sources / stats / sql through the binary: exit codes, JSON totals, and kill -9 then
 // rerun giving exactly the counts of a clean run.
 #include <fcntl.h>
 #include <signal.h>
@@ -194,6 +194,58 @@ TEST(IngestCliTest, ExitCodes) {
   EXPECT_EQ(rc, 0);
   EXPECT_NE(err.find("1 line rejected in"), std::string::npos) << err;
   EXPECT_NE(err.find("expected at least 18 fields, got 4"), std::string::npos) << err;
+}
+
+// cairn sql: one read-only statement; the raw text through cairn_raw(id) is each line of the
+// evidence; writes, several statements and bad SQL fail with their exit codes.
+TEST(IngestCliTest, SqlReadsTheCaseWithTheRawText) {
+  testing::TempDir dir;
+  std::string access;
+  for (int k = 0; k < 300; ++k) {
+    access += "10.1.0." + std::to_string(k % 250) + " - - [10/Oct/2000:13:55:36 -0700] \"GET /p" +
+              std::to_string(k) + " HTTP/1.0\" " + (k % 9 == 0 ? "500" : "200") + " 5\n";
+  }
+  testing::WriteFile(dir / "web01/access.log", access);
+  int rc = 0;
+  std::string err;
+  Cairn("ingest " + Q(dir / "web01") + " --case " + Q(dir / "c.cairn"), &rc, &err);
+  ASSERT_EQ(rc, 0) << err;
+  std::string out = Cairn("sql \"SELECT status, count(*) AS n FROM events GROUP BY 1 ORDER BY 1\" --case " +
+                              Q(dir / "c.cairn") + " --format csv",
+                          &rc, &err);
+  EXPECT_EQ(rc, 0) << err;
+  EXPECT_EQ(out, "status,n\n200,266\n500,34\n");
+  // Every event's text is its line of the file, in order.
+  out = Cairn("sql \"SELECT cairn_raw(id) AS raw FROM events ORDER BY id\" --case " + Q(dir / "c.cairn") +
+                  " --format csv",
+              &rc, &err);
+  EXPECT_EQ(rc, 0) << err;
+  std::string expected = "raw\n";
+  for (size_t pos = 0; pos < access.size();) {
+    size_t nl = access.find('\n', pos);
+    std::string line = access.substr(pos, nl - pos);
+    std::string quoted;
+    for (char c : line) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    expected += "\"" + quoted + "\"\n";
+    pos = nl + 1;
+  }
+  EXPECT_EQ(out, expected);
+  out = Cairn("sql \"SELECT id, cairn_raw(id) AS raw FROM events WHERE status = 500 LIMIT 1\" --case " +
+                  Q(dir / "c.cairn") + " --format jsonl",
+              &rc, &err);
+  EXPECT_EQ(out, "{\"id\":1,\"raw\":\"10.1.0.0 - - [10/Oct/2000:13:55:36 -0700] \\\"GET /p0 HTTP/1.0\\\" 500 5\"}\n");
+  // The case is evidence: read-only.
+  Cairn("sql \"DELETE FROM events\" --case " + Q(dir / "c.cairn"), &rc, &err);
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(err.find("readonly database"), std::string::npos) << err;
+  Cairn("sql \"SELECT 1; DELETE FROM events\" --case " + Q(dir / "c.cairn"), &rc, &err);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("one statement"), std::string::npos) << err;
+  Cairn("sql \"SELEC 1\" --case " + Q(dir / "c.cairn"), &rc, &err);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("syntax error"), std::string::npos) << err;
+  out = Cairn("sql \"SELECT count(*) AS n FROM events\" --case " + Q(dir / "c.cairn") + " --format csv", &rc);
+  EXPECT_EQ(out, "n\n300\n");
 }
 
 }  // namespace
