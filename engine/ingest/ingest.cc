@@ -644,6 +644,16 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
   for (const auto& f : files) total_bytes += f.second;
   observer->OnPlan(static_cast<int64_t>(files.size()), total_bytes);
 
+  // A big load drops the eventID index and builds it again at the end (FindCollisions).
+  {
+    CAIRN_ASSIGN_OR_RETURN(store::Statement max_st, store.Prepare("SELECT coalesce(max(id), 0) FROM events"));
+    CAIRN_TRY(max_st.Step());
+    const int64_t existing = max_st.Int(0);
+    bool rebuild = options.event_id_index == IngestOptions::EventIdIndex::kRebuild ||
+                   (options.event_id_index == IngestOptions::EventIdIndex::kAuto && total_bytes / 500 * 10 >= existing);
+    max_st.Reset();
+    if (rebuild) CAIRN_TRY(store.DropEventIdIndex());
+  }
   // The keyword index: events above its watermark (a killed ingest, a case from before the kw
   // tables) are indexed first, then each event as it is inserted, on the indexer's thread. (The
   // event blocks need no such catching up: CaseStore writes them with the events.)
@@ -894,6 +904,9 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     if (!written.ok()) return fail(std::move(written).error());
     CAIRN_TRY(store.Commit());
   }
+  // Collisions of the new events (and of a killed run's) with the events before them.
+  CAIRN_ASSIGN_OR_RETURN(int64_t collisions, store.FindCollisions());
+  (void)collisions;
   return summary;
 }
 

@@ -39,6 +39,11 @@ struct IngestOptions {
   TimeMs reference_time = 0;
   // Recorded as sources.ingested_at (the CLI passes the wall clock; the library never reads it).
   TimeMs ingested_at = 0;
+  // The CloudTrail eventID index: kept up to date row by row, or dropped for the load and built
+  // again at the end (one sort). Auto rebuilds it when the evidence may add a tenth of the case's
+  // events or more (an estimate from its size: 500 bytes an event).
+  enum class EventIdIndex { kAuto, kKeep, kRebuild };
+  EventIdIndex event_id_index = EventIdIndex::kAuto;
 };
 
 // What happened to one file.

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 
@@ -84,8 +85,10 @@ CREATE TABLE IF NOT EXISTS events(
 );
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 CREATE INDEX IF NOT EXISTS events_source ON events(source_id);
-CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(dedupe) WHERE dedupe IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id) WHERE event_id IS NOT NULL;
+-- Identical records have the same time, so (ts, dedupe) drops the same duplicates as the content
+-- hash alone (older cases' events_dedupe), while inserts in time order touch a few pages of it.
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe_ts ON events(ts, dedupe) WHERE dedupe IS NOT NULL;
+DROP INDEX IF EXISTS events_dedupe;
 CREATE TABLE IF NOT EXISTS kw_segments(
   seg INTEGER PRIMARY KEY,
   first_id INTEGER NOT NULL,
@@ -150,8 +153,13 @@ CREATE TABLE IF NOT EXISTS relations(
 CREATE TABLE IF NOT EXISTS saved_queries(name TEXT PRIMARY KEY, query TEXT NOT NULL) WITHOUT ROWID;
 )SQL";
 
+constexpr const char* kEventIdIndexSql =
+    "CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id) WHERE event_id IS NOT NULL";
+// Meta key: every event with an id at or below it has been checked for collisions.
+constexpr const char* kCollisionsMetaKey = "collisions_through";
+
 enum Slot {
-  kInsertEvent, kInsertReject, kFindEventId, kInsertCollision, kInsertKwSegment, kInsertKwBlock, kInsertEventBlock, kInsertEventBlockData,
+  kInsertEvent, kInsertReject, kInsertKwSegment, kInsertKwBlock, kInsertEventBlock, kInsertEventBlockData,
   kSlotCount
 };
 
@@ -363,6 +371,16 @@ Status CaseStore::InitSchema(bool writable) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
     return Error::Schema("cannot create the case schema in '" + path_ + "': " + msg);
+  }
+  CAIRN_TRY(Exec(kEventIdIndexSql));  // (a killed bulk ingest may have left the case without it)
+  // Cases from before the watermark checked each event as it was inserted.
+  CAIRN_ASSIGN_OR_RETURN(auto collisions_mark, GetMeta(kCollisionsMetaKey));
+  if (!collisions_mark) {
+    CAIRN_ASSIGN_OR_RETURN(Statement max_st, Prepare("SELECT coalesce(max(id), 0) FROM events"));
+    CAIRN_TRY(max_st.Step());
+    const int64_t max_id = max_st.Int(0);
+    max_st.Reset();
+    CAIRN_TRY(SetMeta(kCollisionsMetaKey, std::to_string(max_id)));
   }
   if (legacy) return MoveRawTextToBlocks();
   CAIRN_ASSIGN_OR_RETURN(auto flag, GetMeta(kEventBlocksMetaKey));
@@ -659,22 +677,97 @@ Result<bool> CaseStore::InsertEventInTransaction(const Event& e, int64_t source_
   if (db_->pending.has_full()) {
     for (const auto& block : db_->pending.TakeFull()) CAIRN_TRY(WriteEventBlock(block));
   }
-  if (!e.event_id.empty()) {
-    CAIRN_ASSIGN_OR_RETURN(
-        Statement * find,
-        Cached(kFindEventId, "SELECT id FROM events WHERE event_id=? AND id<>? LIMIT 1"));
-    find->BindStatic(1, e.event_id).Bind(2, id);
-    CAIRN_ASSIGN_OR_RETURN(bool found, find->Step());
-    if (found) {
-      int64_t other = find->Int(0);
-      find->Reset();
-      CAIRN_ASSIGN_OR_RETURN(Statement * col,
-                             Cached(kInsertCollision, "INSERT INTO collisions VALUES(?,?,?)"));
-      col->BindStatic(1, e.event_id).Bind(2, other).Bind(3, id);
-      CAIRN_TRY(col->Run());
-    }
-  }
   return true;
+}
+
+// ---- collisions: CloudTrail eventIDs seen with different content ----
+
+Status CaseStore::DropEventIdIndex() { return Exec("DROP INDEX IF EXISTS events_event_id"); }
+
+Result<int64_t> CaseStore::FindCollisions(CollisionSearch search) {
+  CAIRN_TRY(Begin());
+  int64_t found = 0;
+  auto run = [&]() -> Status {
+    // A bulk ingest dropped the index: it is built again in one sort, far cheaper than keeping
+    // it up to date row by row.
+    CAIRN_TRY(Exec(kEventIdIndexSql));
+    CAIRN_ASSIGN_OR_RETURN(auto mark, GetMeta(kCollisionsMetaKey));
+    const int64_t through = mark ? std::stoll(*mark) : 0;
+    CAIRN_ASSIGN_OR_RETURN(Statement max_st, Prepare("SELECT coalesce(max(id), 0) FROM events"));
+    CAIRN_TRY(max_st.Step());
+    const int64_t max_id = max_st.Int(0);
+    max_st.Reset();
+    if (max_id <= through) return Ok();
+    CAIRN_ASSIGN_OR_RETURN(Statement count_st,
+                           Prepare("SELECT count(*), (SELECT count(*) FROM events WHERE id > ?1 AND "
+                                   "event_id IS NOT NULL) FROM events WHERE event_id IS NOT NULL"));
+    count_st.Bind(1, through);
+    CAIRN_TRY(count_st.Step());
+    const int64_t with_id = count_st.Int(0), new_with_id = count_st.Int(1);
+    count_st.Reset();
+    // (event_id, first event, the other event), for each new event whose eventID an earlier event has.
+    struct Pair {
+      std::string event_id;
+      int64_t first = 0, other = 0;
+    };
+    std::vector<Pair> pairs;
+    const bool scan = search == CollisionSearch::kScan ||
+                      (search == CollisionSearch::kAuto && new_with_id * 10 >= with_id);
+    if (scan) {
+      // Many new events: one pass over the index, grouped by eventID.
+      CAIRN_ASSIGN_OR_RETURN(
+          Statement st,
+          Prepare("SELECT e.event_id, e.id FROM events e JOIN (SELECT event_id FROM events WHERE event_id IS "
+                  "NOT NULL GROUP BY event_id HAVING count(*) > 1 AND max(id) > ?1) d ON d.event_id = e.event_id "
+                  "ORDER BY e.event_id, e.id"));
+      st.Bind(1, through);
+      std::string current;
+      int64_t first = 0;
+      while (true) {
+        CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        std::string_view event_id = st.Text(0);
+        const int64_t id = st.Int(1);
+        if (event_id != current) {
+          current.assign(event_id);
+          first = id;
+        } else if (id > through) {
+          pairs.push_back({current, first, id});
+        }
+      }
+    } else {
+      // A few: one index lookup each.
+      CAIRN_ASSIGN_OR_RETURN(
+          Statement st, Prepare("SELECT id, event_id FROM events WHERE id > ?1 AND event_id IS NOT NULL ORDER BY id"));
+      CAIRN_ASSIGN_OR_RETURN(Statement first_st,
+                             Prepare("SELECT min(id) FROM events WHERE event_id = ?1 AND id < ?2"));
+      st.Bind(1, through);
+      while (true) {
+        CAIRN_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        first_st.Reset();
+        first_st.Bind(1, st.Text(1)).Bind(2, st.Int(0));
+        CAIRN_TRY(first_st.Step());
+        if (!first_st.IsNull(0)) pairs.push_back({std::string(st.Text(1)), first_st.Int(0), st.Int(0)});
+      }
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.other < b.other; });
+    CAIRN_ASSIGN_OR_RETURN(Statement ins, Prepare("INSERT INTO collisions VALUES(?,?,?)"));
+    for (const Pair& p : pairs) {
+      ins.Reset();
+      ins.Bind(1, std::string_view(p.event_id)).Bind(2, p.first).Bind(3, p.other);
+      CAIRN_TRY(ins.Run());
+    }
+    found = static_cast<int64_t>(pairs.size());
+    return SetMeta(kCollisionsMetaKey, std::to_string(max_id));
+  };
+  Status st = run();
+  if (!st.ok()) {
+    (void)Rollback();
+    return std::move(st).error();
+  }
+  CAIRN_TRY(Commit());
+  return found;
 }
 
 Status CaseStore::InsertReject(int64_t source_id, const Reject& r) {

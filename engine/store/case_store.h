@@ -187,14 +187,26 @@ class CaseStore {
   Result<std::vector<SourceRecord>> ListSources();
 
   // Inserts the event and sets *id (when given) to its id. Returns false when an event with the
-  // same non-zero dedupe hash is already in the case (nothing inserted). When a CloudTrail eventID
-  // is already present with different content, the event is inserted and a collision is recorded.
+  // same non-zero dedupe hash is already in the case (nothing inserted). A CloudTrail eventID
+  // already present with different content is inserted too; FindCollisions records it.
   // The keyword index is not touched: events above its watermark are candidates of every keyword
   // lookup until indexed (ingest::Ingest does it on a thread of its own; IndexKeywords here).
   // The raw text goes into the event blocks (event_blocks.h), the rest into events; outside a
   // transaction the call is a transaction of its own.
   Result<bool> InsertEvent(const Event& event, int64_t source_id, int64_t* id = nullptr);
   Status InsertReject(int64_t source_id, const Reject& reject);
+  // Collisions (a CloudTrail eventID already in the case with other content; both events are
+  // kept) are found after the inserts: FindCollisions checks every event above meta
+  // "collisions_through" against the events before it, records (event_id, the first event with
+  // that id, the new one) in id order of the new one, raises the mark, and returns how many it
+  // found; in a transaction of its own. It (re)builds the eventID index when missing: a bulk
+  // ingest drops it first (DropEventIdIndex), since one sort at the end costs far less than
+  // keeping a random-keyed index up to date row by row.
+  // kAuto: one pass over the eventID index when the new events are a tenth or more of those with
+  // an eventID, else one index lookup per new event (the same rows either way).
+  enum class CollisionSearch { kAuto, kScan, kLookup };
+  Result<int64_t> FindCollisions(CollisionSearch search = CollisionSearch::kAuto);
+  Status DropEventIdIndex();
 
   // Keyword index (keyword_index.h). The watermark: every event with id <= it is indexed;
   // nullopt when the case has no kw index yet.

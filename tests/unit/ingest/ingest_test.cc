@@ -177,6 +177,22 @@ TEST(IngestTest, SameEventInTwoFilesIsStoredOnceAndCollisionsAreFlagged) {
   EXPECT_EQ(s.duplicates, 1);
   EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM collisions WHERE event_id='same-id'"), 1);
   EXPECT_EQ(Scalar(*store, "SELECT sum(duplicates) FROM sources"), 1);
+  // A later ingest, with the eventID index kept or rebuilt: its copy is checked against the first.
+  for (auto mode : {IngestOptions::EventIdIndex::kKeep, IngestOptions::EventIdIndex::kRebuild}) {
+    std::string third = R"({"eventVersion":"1.08","eventTime":"2024-01-01T00:00:02Z","eventName":"DeleteObject","eventID":"same-id","awsRegion":"us-east-1","n":)" +
+                        std::to_string(static_cast<int>(mode)) + "}";
+    testing::TempDir later;
+    testing::WriteFile(later / "z.json", "{\"Records\":[" + third + "]}");
+    IngestOptions options;
+    options.event_id_index = mode;
+    EXPECT_EQ(RunIngest(*store, {later.path().string()}, options).events, 1);
+    EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM sqlite_master WHERE name='events_event_id'"), 1);
+  }
+  // Events 1 (the first same-id), 2 (its other content), 3 and 4 (the later ingests).
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM collisions"), 3);
+  EXPECT_EQ(Scalar(*store, "SELECT count(*) FROM collisions WHERE event_id = 'same-id' AND first_event = 1 AND "
+                           "other_event IN (2, 3, 4)"), 3);
+  EXPECT_EQ(Scalar(*store, "SELECT count(DISTINCT other_event) FROM collisions"), 3);
 }
 
 TEST(IngestTest, TruncatedGzipKeepsTheGoodPart) {

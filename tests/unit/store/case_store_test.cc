@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "tests/testing/testing.h"
 
 namespace cairn::store {
@@ -35,23 +38,40 @@ TEST(CaseStoreTest, InsertsAndDeduplicatesByContent) {
   auto again = s.InsertEvent(MakeEvent(1000, "{\"a\":1}", 42, "e1"), *id);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again);
-  // Same eventID, different content: kept, and recorded as a collision.
+  // Same eventID, different content: kept, and recorded as a collision by FindCollisions.
   auto other = s.InsertEvent(MakeEvent(2000, "{\"a\":2}", 43, "e1"), *id);
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE(*other);
+  ASSERT_TRUE(s.InsertEvent(MakeEvent(3000, "{\"a\":3}", 44, "e2"), *id).ok());
+  auto found = s.FindCollisions();
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  EXPECT_EQ(*found, 1);
+  EXPECT_EQ(*s.GetMeta("collisions_through"), std::optional<std::string>("3"));
+  EXPECT_EQ(*s.FindCollisions(), 0);  // nothing new above the mark
+  // A third copy of e1 and a second of e2, in a later round: each against the first.
+  ASSERT_TRUE(s.InsertEvent(MakeEvent(4000, "{\"a\":4}", 45, "e1"), *id).ok());
+  ASSERT_TRUE(s.InsertEvent(MakeEvent(5000, "{\"a\":5}", 46, "e2"), *id).ok());
+  EXPECT_EQ(*s.FindCollisions(), 2);
+  {
+    auto rows = s.Prepare("SELECT event_id || ':' || first_event || ':' || other_event FROM collisions ORDER BY rowid");
+    ASSERT_TRUE(rows.ok());
+    std::vector<std::string> got;
+    while (*rows->Step()) got.emplace_back(rows->Text(0));
+    EXPECT_EQ(got, (std::vector<std::string>{"e1:1:2", "e1:1:4", "e2:3:5"}));
+  }
   src.id = *id;
-  src.events = 2;
+  src.events = 5;
   src.first_event = 1000;
-  src.last_event = 2000;
+  src.last_event = 5000;
   ASSERT_TRUE(s.FinishSource(src).ok());
   auto stats = s.Stats();
   ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->events, 2);
-  EXPECT_EQ(stats->collisions, 1);
+  EXPECT_EQ(stats->events, 5);
+  EXPECT_EQ(stats->collisions, 3);
   EXPECT_EQ(stats->sources, 1);
   ASSERT_EQ(stats->by_category.size(), 2u);
   EXPECT_EQ(*stats->first_event, 1000);
-  EXPECT_EQ(*stats->last_event, 2000);
+  EXPECT_EQ(*stats->last_event, 5000);
 }
 
 TEST(CaseStoreTest, KeywordIndexIsCaseInsensitiveWholeWord) {
@@ -126,6 +146,52 @@ TEST(CaseStoreTest, BlobReaderReadsRowAfterRowAndRecoversFromAMissingOne) {
   EXPECT_EQ(buf.view(), "bc");
   ASSERT_TRUE(reader->Read(1, &buf).ok());
   EXPECT_EQ(buf.view(), rows[0]);
+}
+
+// Collisions found in rounds, by one pass over the index or by a lookup per new event: the same
+// rows, each new copy of an eventID against the first event with it.
+TEST(CaseStoreTest, CollisionsAreTheSameByScanAndByLookup) {
+  std::vector<std::vector<std::string>> tables;
+  for (auto search : {CaseStore::CollisionSearch::kScan, CaseStore::CollisionSearch::kLookup,
+                      CaseStore::CollisionSearch::kAuto}) {
+    auto store = CaseStore::OpenMemory();
+    ASSERT_TRUE(store.ok());
+    auto& s = **store;
+    SourceRecord src;
+    src.path = "a.json";
+    src.sha256 = "abc";
+    src.format = "cloudtrail";
+    auto id = s.AddSource(src);
+    ASSERT_TRUE(id.ok());
+    uint64_t content = 100;
+    // Round 1: ids 1..40, eventIDs e0..e29 then e0..e9 again (10 collisions).
+    for (int k = 0; k < 40; ++k) {
+      ASSERT_TRUE(s.InsertEvent(MakeEvent(1000 + k, "{}", ++content, "e" + std::to_string(k % 30)), *id).ok());
+    }
+    auto first = s.FindCollisions(search);
+    ASSERT_TRUE(first.ok()) << first.error().ToString();
+    EXPECT_EQ(*first, 10);
+    // Round 2: ids 41..43: e5 a third time, a new e99 twice, and an event without an eventID.
+    ASSERT_TRUE(s.InsertEvent(MakeEvent(2000, "{}", ++content, "e5"), *id).ok());
+    ASSERT_TRUE(s.InsertEvent(MakeEvent(2001, "{}", ++content, "e99"), *id).ok());
+    ASSERT_TRUE(s.InsertEvent(MakeEvent(2002, "{}", ++content, "e99"), *id).ok());
+    ASSERT_TRUE(s.InsertEvent(MakeEvent(2003, "{}", ++content, ""), *id).ok());
+    auto second = s.FindCollisions(search);
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(*second, 2);
+    auto rows = s.Prepare("SELECT event_id || ':' || first_event || ':' || other_event FROM collisions ORDER BY rowid");
+    ASSERT_TRUE(rows.ok());
+    std::vector<std::string> got;
+    while (*rows->Step()) got.emplace_back(rows->Text(0));
+    tables.push_back(got);
+  }
+  std::vector<std::string> expected;
+  for (int k = 0; k < 10; ++k) expected.push_back("e" + std::to_string(k) + ":" + std::to_string(k + 1) + ":" + std::to_string(k + 31));
+  expected.push_back("e5:6:41");
+  expected.push_back("e99:42:43");
+  EXPECT_EQ(tables[0], expected);
+  EXPECT_EQ(tables[1], expected);
+  EXPECT_EQ(tables[2], expected);
 }
 
 // cairn_raw(id): the text of each event from its block, across full and partial blocks, for
