@@ -152,7 +152,8 @@ class ColumnInterner {
  public:
   uint32_t Intern(Interner& interner, std::string_view text) {
     const std::string& last = interner.Text(last_id_);
-    if (text.size() != last.size() || std::memcmp(text.data(), last.data(), text.size()) != 0) {
+    // (An empty view of a NULL column may have no data pointer: memcmp must not see it.)
+    if (text.size() != last.size() || (!text.empty() && std::memcmp(text.data(), last.data(), text.size()) != 0)) {
       last_id_ = interner.Intern(text);
     }
     return last_id_;

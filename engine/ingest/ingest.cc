@@ -644,15 +644,17 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
   for (const auto& f : files) total_bytes += f.second;
   observer->OnPlan(static_cast<int64_t>(files.size()), total_bytes);
 
-  // A big load drops the eventID index and builds it again at the end (FindCollisions).
+  // A big load drops the eventID index (with the first file that is not already in the case, so
+  // that a rerun over ingested files costs no rebuild) and builds it again at the end
+  // (FindCollisions).
+  bool drop_event_id_index = false;
   {
     CAIRN_ASSIGN_OR_RETURN(store::Statement max_st, store.Prepare("SELECT coalesce(max(id), 0) FROM events"));
     CAIRN_TRY(max_st.Step());
     const int64_t existing = max_st.Int(0);
-    bool rebuild = options.event_id_index == IngestOptions::EventIdIndex::kRebuild ||
-                   (options.event_id_index == IngestOptions::EventIdIndex::kAuto && total_bytes / 500 * 10 >= existing);
-    max_st.Reset();
-    if (rebuild) CAIRN_TRY(store.DropEventIdIndex());
+    drop_event_id_index = options.event_id_index == IngestOptions::EventIdIndex::kRebuild ||
+                          (options.event_id_index == IngestOptions::EventIdIndex::kAuto &&
+                           total_bytes / 500 * 10 >= existing);
   }
   // The keyword index: events above its watermark (a killed ingest, a case from before the kw
   // tables) are indexed first, then each event as it is inserted, on the indexer's thread. (The
@@ -806,6 +808,11 @@ Result<IngestSummary> Ingest(store::CaseStore& store, const IngestOptions& optio
     if (!in_tx) {
       CAIRN_TRY(store.Begin());
       in_tx = true;
+    }
+    if (drop_event_id_index) {
+      Status dropped = store.DropEventIdIndex();
+      if (!dropped.ok()) return fail(std::move(dropped).error());
+      drop_event_id_index = false;
     }
     auto id = store.AddSource(source);
     if (!id.ok()) return fail(std::move(id).error());
