@@ -21,6 +21,15 @@ Event MakeEvent(TimeMs t, std::string raw, uint64_t dedupe = 0, std::string even
   return e;
 }
 
+// A source to hang events on.
+Result<int64_t> AddSource(CaseStore& s, const std::string& format) {
+  SourceRecord src;
+  src.path = "a." + format;
+  src.sha256 = "abc";
+  src.format = format;
+  return s.AddSource(src);
+}
+
 TEST(CaseStoreTest, InsertsAndDeduplicatesByContent) {
   auto store = CaseStore::OpenMemory();
   ASSERT_TRUE(store.ok()) << store.error().ToString();
@@ -157,11 +166,7 @@ TEST(CaseStoreTest, CollisionsAreTheSameByScanAndByLookup) {
     auto store = CaseStore::OpenMemory();
     ASSERT_TRUE(store.ok());
     auto& s = **store;
-    SourceRecord src;
-    src.path = "a.json";
-    src.sha256 = "abc";
-    src.format = "cloudtrail";
-    auto id = s.AddSource(src);
+    auto id = AddSource(s, "cloudtrail");
     ASSERT_TRUE(id.ok());
     uint64_t content = 100;
     // Round 1: ids 1..40, eventIDs e0..e29 then e0..e9 again (10 collisions).
@@ -202,11 +207,7 @@ TEST(CaseStoreTest, CairnRawReadsEachEventsTextFromTheBlocks) {
   auto store = CaseStore::Open((dir / "c.cairn").string(), CaseStore::Mode::kCreate);
   ASSERT_TRUE(store.ok()) << store.error().ToString();
   auto& s = **store;
-  SourceRecord src;
-  src.path = "a.log";
-  src.sha256 = "abc";
-  src.format = "generic";
-  auto source = s.AddSource(src);
+  auto source = AddSource(s, "generic");
   ASSERT_TRUE(source.ok());
   auto text_of = [](int n) { return "event " + std::to_string(n) + " " + std::string(static_cast<size_t>(n % 7) * 50, 'x'); };
   auto raw = [&](int64_t id) -> std::string {
