@@ -158,6 +158,13 @@ Result<TimeBounds> ResolveTimeBounds(store::CaseStore& store, const std::string&
   return b;
 }
 
+Result<CaseToRead> OpenCaseToRead(const std::string& case_flag, const std::string& tz_flag) {
+  CAIRN_ASSIGN_OR_RETURN(std::string path, ResolveCasePath(case_flag));
+  CAIRN_ASSIGN_OR_RETURN(TimeZone zone, ResolveTz(tz_flag));
+  CAIRN_ASSIGN_OR_RETURN(auto store, store::CaseStore::Open(path, store::CaseStore::Mode::kReadOnly));
+  return CaseToRead{std::move(store), std::move(zone)};
+}
+
 Result<TimeZone> ResolveTz(const std::string& tz) {
   auto zone = TimeZone::Load(tz);
   if (!zone.has_value()) return std::move(zone).error().WithContext("reading --tz");

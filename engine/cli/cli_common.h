@@ -64,6 +64,14 @@ Result<TimeBounds> ResolveTimeBounds(store::CaseStore& store, const std::string&
 // local wall-clock time with the offset in force at that instant.
 Result<TimeZone> ResolveTz(const std::string& tz);
 
+// The case and zone of a command that reads a case: --case (ResolveCasePath), --tz (ResolveTz),
+// then the case opened read-only; the first error in that order.
+struct CaseToRead {
+  std::unique_ptr<store::CaseStore> store;
+  TimeZone zone;
+};
+Result<CaseToRead> OpenCaseToRead(const std::string& case_flag, const std::string& tz_flag);
+
 // A query aligns 1d/1w timeslices to one UTC offset (QueryOptions::tz_offset_minutes): the zone's
 // offset at the end of the time range (--to, else the case's last event, else now's epoch 0).
 int AlignmentOffsetMinutes(const TimeZone& zone, store::CaseStore& store, const TimeBounds& bounds);

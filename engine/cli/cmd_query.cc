@@ -29,19 +29,17 @@ struct QueryArgs {
 };
 
 int RunQueryCommand(const QueryArgs& args) {
-  auto case_path = ResolveCasePath(args.case_path);
-  if (!case_path.ok()) return ReportError(case_path.error());
-  auto tz = ResolveTz(args.tz);
-  if (!tz.ok()) return ReportError(tz.error());
-  auto store = store::CaseStore::Open(*case_path, store::CaseStore::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.error());
-  auto bounds = ResolveTimeBounds(**store, args.from, args.to);
+  auto opened = OpenCaseToRead(args.case_path, args.tz);
+  if (!opened.ok()) return ReportError(opened.error());
+  store::CaseStore& store = *opened->store;
+  const TimeZone& zone = opened->zone;
+  auto bounds = ResolveTimeBounds(store, args.from, args.to);
   if (!bounds.ok()) return ReportError(bounds.error());
 
   query::QueryOptions options;
   options.from = bounds->from;
   options.to = bounds->to;
-  options.tz_offset_minutes = AlignmentOffsetMinutes(*tz, **store, *bounds);
+  options.tz_offset_minutes = AlignmentOffsetMinutes(zone, store, *bounds);
   options.geo_db_path = ResolveGeoDbPath(args.geoip_db);
   options.geo_ip_field = args.geo_ip_field;
   options.newest_first = args.newest_first;
@@ -51,7 +49,7 @@ int RunQueryCommand(const QueryArgs& args) {
 
   PrintOptions print;
   print.format = args.format;
-  print.zone = *tz;
+  print.zone = zone;
   print.raw_times = args.raw_times;
   print.max_width = StdoutIsTty() ? TerminalWidth() : 0;  // cut wide cells on a terminal only
   print.chart = args.chart || StdoutIsTty();
@@ -59,7 +57,7 @@ int RunQueryCommand(const QueryArgs& args) {
     return std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
   });
   int64_t start = MonotonicMs();
-  auto result = query::RunQuery(**store, args.query, options, sink);
+  auto result = query::RunQuery(store, args.query, options, sink);
   if (!result.ok()) {
     sink.Finish();
     std::fflush(stdout);

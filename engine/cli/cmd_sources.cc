@@ -14,13 +14,10 @@ struct SourcesArgs {
 };
 
 int RunSources(const SourcesArgs& args) {
-  auto case_path = ResolveCasePath(args.case_path);
-  if (!case_path.ok()) return ReportError(case_path.error());
-  auto tz = ResolveTz(args.tz);
-  if (!tz.ok()) return ReportError(tz.error());
-  auto store = store::CaseStore::Open(*case_path, store::CaseStore::Mode::kReadOnly);
-  if (!store.ok()) return ReportError(store.error());
-  auto sources = (*store)->ListSources();
+  auto opened = OpenCaseToRead(args.case_path, args.tz);
+  if (!opened.ok()) return ReportError(opened.error());
+  const TimeZone& zone = opened->zone;
+  auto sources = opened->store->ListSources();
   if (!sources.ok()) return ReportError(sources.error());
   int64_t events = 0, rejects = 0, duplicates = 0;
   for (const auto& s : *sources) {
@@ -45,10 +42,10 @@ int RunSources(const SourcesArgs& args) {
       out += "],\"source_name\":" + JsonQuote(s.source_name) + ",\"host\":" + JsonQuote(s.host) +
              ",\"events\":" + std::to_string(s.events) + ",\"rejects\":" +
              std::to_string(s.rejects) + ",\"duplicates\":" + std::to_string(s.duplicates) +
-             ",\"ingested_at\":" + JsonQuote(FormatIso8601(s.ingested_at, *tz));
+             ",\"ingested_at\":" + JsonQuote(FormatIso8601(s.ingested_at, zone));
       if (s.events > 0) {
-        out += ",\"first_event\":" + JsonQuote(FormatIso8601(s.first_event, *tz)) +
-               ",\"last_event\":" + JsonQuote(FormatIso8601(s.last_event, *tz));
+        out += ",\"first_event\":" + JsonQuote(FormatIso8601(s.first_event, zone)) +
+               ",\"last_event\":" + JsonQuote(FormatIso8601(s.last_event, zone));
       }
       out += ",\"note\":" + JsonQuote(s.note) + "}";
     }

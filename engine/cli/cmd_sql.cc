@@ -43,14 +43,10 @@ Status CheckOneStatement(std::string_view sql) {
 
 int RunSql(const SqlArgs& args) {
   if (auto st = CheckOneStatement(args.sql); !st.ok()) return ReportError(st.error());
-  auto case_path = ResolveCasePath(args.case_path);
-  if (!case_path.ok()) return ReportError(case_path.error());
-  auto tz = ResolveTz(args.tz);
-  if (!tz.ok()) return ReportError(tz.error());
   // Read-only: the case is evidence; a write fails in SQLite ("attempt to write a readonly database").
-  auto opened = store::CaseStore::Open(*case_path, store::CaseStore::Mode::kReadOnly);
+  auto opened = OpenCaseToRead(args.case_path, args.tz);
   if (!opened.ok()) return ReportError(opened.error());
-  auto prepared = (*opened)->Prepare(args.sql);
+  auto prepared = opened->store->Prepare(args.sql);
   if (!prepared.ok()) {
     return ReportError(Error::InvalidArgument("bad SQL").WithReason(prepared.error().message()));
   }
@@ -60,7 +56,7 @@ int RunSql(const SqlArgs& args) {
 
   PrintOptions print;
   print.format = args.format;
-  print.zone = *tz;
+  print.zone = opened->zone;
   print.max_width = StdoutIsTty() ? TerminalWidth() : 0;
   QueryPrinter sink(print, [](std::string_view text) {
     return std::fwrite(text.data(), 1, text.size(), stdout) == text.size();

@@ -57,13 +57,10 @@ std::string JsonCounts(const std::vector<store::CaseStats::Count>& counts) {
 }
 
 int RunStats(const StatsArgs& args) {
-  auto case_path = ResolveCasePath(args.case_path);
-  if (!case_path.ok()) return ReportError(case_path.error());
-  auto tz = ResolveTz(args.tz);
-  if (!tz.ok()) return ReportError(tz.error());
-  auto opened = store::CaseStore::Open(*case_path, store::CaseStore::Mode::kReadOnly);
+  auto opened = OpenCaseToRead(args.case_path, args.tz);
   if (!opened.ok()) return ReportError(opened.error());
-  store::CaseStore& store = **opened;
+  store::CaseStore& store = *opened->store;
+  const TimeZone& zone = opened->zone;
   auto stats = store.Stats();
   if (!stats.ok()) return ReportError(stats.error());
   auto reasons = TopRejectReasons(store, 5);
@@ -77,8 +74,8 @@ int RunStats(const StatsArgs& args) {
                       ",\"duplicates\":" + std::to_string(s.duplicates) +
                       ",\"collisions\":" + std::to_string(s.collisions);
     if (s.first_event) {
-      out += ",\"first_event\":" + JsonQuote(FormatIso8601(*s.first_event, *tz)) +
-             ",\"last_event\":" + JsonQuote(FormatIso8601(*s.last_event, *tz));
+      out += ",\"first_event\":" + JsonQuote(FormatIso8601(*s.first_event, zone)) +
+             ",\"last_event\":" + JsonQuote(FormatIso8601(*s.last_event, zone));
     } else {
       out += ",\"first_event\":null,\"last_event\":null";
     }
@@ -96,14 +93,14 @@ int RunStats(const StatsArgs& args) {
     return kExitOk;
   }
   std::string out;
-  out += "case:       " + *case_path + "\n";
+  out += "case:       " + store.path() + "\n";
   out += "events:     " + WithThousands(s.events) + "\n";
   out += "sources:    " + WithThousands(s.sources) + " files\n";
   out += "rejects:    " + WithThousands(s.rejects) + "\n";
   out += "duplicates: " + WithThousands(s.duplicates) + " (same record delivered more than once)\n";
   out += "collisions: " + WithThousands(s.collisions) + " (same eventID, different content)\n";
   if (s.first_event) {
-    out += "time range: " + FormatIso8601(*s.first_event, *tz) + " .. " + FormatIso8601(*s.last_event, *tz) + "\n";
+    out += "time range: " + FormatIso8601(*s.first_event, zone) + " .. " + FormatIso8601(*s.last_event, zone) + "\n";
   }
   int width = StdoutIsTty() ? TerminalWidth() : 0;
   TextTable types({"source type", "events"});
