@@ -85,14 +85,15 @@ struct Candidate {
   bool evidence = false;
 };
 
-// CloudTrail fields the typed columns do not carry; guarded so a malformed raw never fails a query.
+// CloudTrail fields the typed columns do not carry, from a column `raw` (the event's text, read once
+// per row with cairn_raw); guarded so a malformed raw never fails a query.
 constexpr const char* kCtSource =
-    "CASE WHEN source_type='cloudtrail' AND json_valid(cairn_raw(id)) THEN json_extract(cairn_raw(id),'$.eventSource') END";
+    "CASE WHEN source_type='cloudtrail' AND json_valid(raw) THEN json_extract(raw,'$.eventSource') END";
 constexpr const char* kCtReadOnly =
-    "CASE WHEN source_type='cloudtrail' AND json_valid(cairn_raw(id)) THEN json_extract(cairn_raw(id),'$.readOnly') END";
+    "CASE WHEN source_type='cloudtrail' AND json_valid(raw) THEN json_extract(raw,'$.readOnly') END";
 constexpr const char* kCtCategory =
-    "CASE WHEN source_type='cloudtrail' AND json_valid(cairn_raw(id)) THEN "
-    "coalesce(json_extract(cairn_raw(id),'$.eventCategory'), CASE json_extract(cairn_raw(id),'$.managementEvent') "
+    "CASE WHEN source_type='cloudtrail' AND json_valid(raw) THEN "
+    "coalesce(json_extract(raw,'$.eventCategory'), CASE json_extract(raw,'$.managementEvent') "
     "WHEN 0 THEN 'Data' ELSE 'Management' END) END";
 
 constexpr const char* kErrorPredicate =
@@ -371,10 +372,11 @@ class Builder {
     // 2. CloudTrail management events that did not fail: changes, IAM, logins.
     CAIRN_ASSIGN_OR_RETURN(
         Statement ct,
-        Prepare(std::string("SELECT id, ts, coalesce(action,''), ") + kCtSource + ", " + kCtReadOnly +
-                ", " + kCtCategory +
-                " FROM events WHERE ts>=? AND ts<? AND source_type='cloudtrail' "
-                "AND coalesce(outcome,'') != 'failure'"));
+        Prepare(std::string("WITH w AS MATERIALIZED (SELECT id, ts, action, source_type, cairn_raw(id) AS raw "
+                            "FROM events WHERE ts>=? AND ts<? AND source_type='cloudtrail' "
+                            "AND coalesce(outcome,'') != 'failure') "
+                            "SELECT id, ts, coalesce(action,''), ") +
+                kCtSource + ", " + kCtReadOnly + ", " + kCtCategory + " FROM w"));
     BindWindow(ct, 1);
     CAIRN_TRY(ForEachRow(ct, [&](Statement& s) {
       std::string category = TextOr(s, 5);
