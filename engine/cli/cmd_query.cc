@@ -72,6 +72,9 @@ int RunQueryCommand(const QueryArgs& args) {
     if (result->stats.blocks_read + result->stats.blocks_skipped > 0) {
       Note("event blocks: " + WithThousands(result->stats.blocks_read) + " read, " +
            WithThousands(result->stats.blocks_skipped) + " skipped" +
+           (result->stats.blocks_header_only > 0
+                ? " (" + WithThousands(result->stats.blocks_header_only) + " read for their ids and times only)"
+                : "") +
            (result->stats.threads > 1 ? ", on " + std::to_string(result->stats.threads) + " threads" : ""));
     }
     Note("events read " + WithThousands(result->stats.events_read) + ", matched " +

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace cairn {
@@ -51,5 +52,18 @@ std::string Hex64(uint64_t v);
 
 // Edit distance with adjacent transpositions (optimal string alignment), for "did you mean" hints.
 size_t EditDistance(std::string_view a, std::string_view b);
+
+// Hash and equality for maps keyed by std::string that hot loops look up by std::string_view,
+// without building a string per lookup (C++20 heterogeneous lookup).
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct TextEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+template <class T>
+using TextMap = std::unordered_map<std::string, T, TextHash, TextEq>;
 
 }  // namespace cairn

@@ -7,6 +7,7 @@ namespace cairn::query {
 namespace {
 
 constexpr size_t kAhead = 3;  // decoded blocks waiting for the consumer
+constexpr size_t kHeaderPrefixBytes = 16 << 10;  // first read of a header-only block
 
 constexpr const char* kBlocksSql =
     "SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks "
@@ -23,8 +24,9 @@ Error Damaged(int64_t first_id) {
 
 }  // namespace
 
-BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks)
-    : store_(store), keep_(std::move(keep)), threaded_(threaded && store.path() != ":memory:") {
+BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks,
+                     HeaderOnlyFn header_only)
+    : store_(store), keep_(std::move(keep)), header_only_(std::move(header_only)), threaded_(threaded && store.path() != ":memory:") {
   if (threaded_) {
     // A second connection costs a few milliseconds (it reads the schema): worth it for a big
     // case only. Small ones (the playbook's many queries on a demo case) stay on this thread.
@@ -39,8 +41,8 @@ BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_
   if (threaded_) thread_ = std::thread([this] { Run(); });
 }
 
-BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe)
-    : store_(store), keep_(std::move(keep)), stripe_(stripe), striped_(true) {}
+BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe, HeaderOnlyFn header_only)
+    : store_(store), keep_(std::move(keep)), header_only_(std::move(header_only)), stripe_(stripe), striped_(true) {}
 
 Result<int64_t> BlockScan::Watermark(store::CaseStore& store) {
   CAIRN_ASSIGN_OR_RETURN(store::Statement st,
@@ -74,8 +76,22 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
     }
     if (striped_ && kept_++ % stripe_.count != stripe_.index) continue;
     if (!blobs_) blobs_ = store.NewBlobReader("event_block_data", "data");
-    CAIRN_TRY(blobs_->Read(first_id, &data_));
-    if (!out->Decode(data_.view())) return Damaged(first_id);
+    if (header_only_ && header_only_(first_id)) {
+      // The arrays lead the payload: a prefix of the blob, longer until it holds them.
+      for (size_t want = kHeaderPrefixBytes;; want *= 4) {
+        size_t total = 0;
+        CAIRN_TRY(blobs_->ReadPrefix(first_id, want, &data_, &total));
+        auto header = out->DecodeHeader(data_.view(), total);
+        if (header == store::DecodedBlock::Header::kOk) {
+          ++header_only_read_;
+          break;
+        }
+        if (header == store::DecodedBlock::Header::kDamaged || data_.size() >= total) return Damaged(first_id);
+      }
+    } else {
+      CAIRN_TRY(blobs_->Read(first_id, &data_));
+      if (!out->Decode(data_.view())) return Damaged(first_id);
+    }
     ++read_;
     return true;
   }

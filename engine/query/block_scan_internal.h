@@ -28,10 +28,16 @@ class BlockScan {
   using KeepFn = std::function<bool(int64_t first_id, int64_t last_id, int64_t min_ts, int64_t max_ts,
                                     const std::vector<int64_t>& sources)>;
 
+  // header_only(first_id): whether the scan needs only the ids, times and sources of that kept
+  // block, not its text (DecodedBlock::DecodeHeader: a prefix of the blob is read). Null: every
+  // block is decoded whole. Called on the reader's thread, like keep.
+  using HeaderOnlyFn = std::function<bool(int64_t first_id)>;
+
   // threaded: read ahead on a thread, when the case has at least min_threaded_blocks blocks (a
   // second connection costs a few milliseconds) and is a file (an in-memory case has one
   // connection).
-  BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks);
+  BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks,
+            HeaderOnlyFn header_only = nullptr);
 
   // A share of a parallel scan, read on the calling thread: of the blocks that end at or below
   // `through` and that keep() keeps, the k-th (counting from 0) for every k with
@@ -42,7 +48,7 @@ class BlockScan {
     int count = 1;
     int64_t through = 0;
   };
-  BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe);
+  BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe, HeaderOnlyFn header_only = nullptr);
 
   // The keyword watermark (meta kw_indexed_through): the last id every block scan may read.
   static Result<int64_t> Watermark(store::CaseStore& store);
@@ -62,6 +68,7 @@ class BlockScan {
   // blocks seen (0: none); the events above it are not in any block read.
   int64_t blocks_read() const { return read_; }
   int64_t blocks_skipped() const { return skipped_; }
+  int64_t blocks_header_only() const { return header_only_read_; }
   int64_t through() const { return through_; }
 
  private:
@@ -71,7 +78,8 @@ class BlockScan {
 
   store::CaseStore& store_;
   KeepFn keep_;
-  int64_t read_ = 0, skipped_ = 0, through_ = 0;
+  HeaderOnlyFn header_only_;
+  int64_t read_ = 0, skipped_ = 0, through_ = 0, header_only_read_ = 0;
   Stripe stripe_;
   bool striped_ = false;
   int64_t kept_ = 0;  // blocks kept so far, of every stripe

@@ -168,6 +168,12 @@ struct ScopePlan {
   // A keyword-index expression that every match satisfies (the whole scope, or one side of its
   // top-level AND); empty when the index lookups sit under an OR.
   std::string required_kw;
+  // The keyword index decides the keywords exactly: every keyword is a whole ASCII word of fewer
+  // than store::kMaxKeywordBytes bytes (no wildcard, no space or punctuation), and they all sit in
+  // required_kw (the scope is a keyword, or an AND of keywords and source predicates). Then an
+  // indexed event matches iff it is a candidate of required_kw and ScopeMatcher::MatchesSource
+  // holds: no check on its text is needed.
+  bool kw_exact = false;
 };
 
 class ScopeMatcher {
@@ -181,6 +187,8 @@ class ScopeMatcher {
   bool trivial() const;
   // Exact check (§2.2) of an event: raw text, source id, event host (may be empty).
   bool Matches(std::string_view raw, int64_t source_id, std::string_view event_host) const;
+  // With plan().kw_exact: the scope of a candidate of required_kw, its keywords taken as found.
+  bool MatchesSource(int64_t source_id) const;
 
  private:
   ScopeMatcher() = default;
@@ -188,7 +196,8 @@ class ScopeMatcher {
   std::unique_ptr<Node> root_;
   ScopePlan plan_;
   const std::unordered_map<int64_t, SourceInfo>* sources_ = nullptr;
-  bool Eval(const Node& n, std::string_view raw, int64_t source_id, std::string_view host) const;
+  bool Eval(const Node& n, std::string_view raw, int64_t source_id, std::string_view host,
+            bool keywords_found = false) const;
 };
 
 // Compiles one keyword (bare term or phrase) to its case-insensitive matcher (spec §2.2).

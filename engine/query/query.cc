@@ -723,10 +723,15 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       return false;
     };
     // Without keywords the scope depends on the source alone: decided once per source.
-    const bool per_source = !sp.needs_raw;
+    // So it does when the keyword index decides the keywords exactly (ScopePlan::kw_exact): the
+    // events are the candidates, each kept by its source.
+    const bool per_source = !sp.needs_raw || sp.kw_exact;
+    auto source_scope = [&](int64_t id) {
+      return sp.kw_exact ? scope->MatchesSource(id) : scope->Matches(std::string_view(), id, std::string_view());
+    };
     std::unordered_map<int64_t, bool> source_in_scope;
     if (per_source) {
-      for (const auto& [id, info] : sources) source_in_scope[id] = scope->Matches(std::string_view(), id, std::string_view());
+      for (const auto& [id, info] : sources) source_in_scope[id] = source_scope(id);
     }
     // A source not listed (not complete) gets the scope's own answer, as in the SQL path (where a
     // metadata predicate lists the complete sources and `*` takes every event). No keyword node
@@ -734,8 +739,14 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     auto source_may_match = [&](int64_t id) {
       if (!per_source) return true;
       auto it = source_in_scope.find(id);
-      return it != source_in_scope.end() ? it->second : scope->Matches(std::string_view(), id, std::string_view());
+      return it != source_in_scope.end() ? it->second : source_scope(id);
     };
+    // Then, unless an operator reads the text (_raw, _size), a block's ids, times and sources are
+    // all the scan needs: only the head of its blob is read and decoded.
+    const bool pipeline_raw = need[static_cast<size_t>(fields.Find("_raw"))] ||
+                              need[static_cast<size_t>(fields.Find("_size"))];
+    BlockScan::HeaderOnlyFn header_only;
+    if (per_source && !pipeline_raw) header_only = [](int64_t) { return true; };
     // Blocks are kept by time and source, on a reader's thread too: ranges and source_in_scope
     // do not change during the scan.
     // With keywords: the candidates of sp.required_kw among the events the blocks hold, all below
@@ -744,14 +755,11 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     std::vector<int64_t> candidates;
     CAIRN_ASSIGN_OR_RETURN(const int64_t watermark, BlockScan::Watermark(store));
     if (by_keyword) {
-      CAIRN_ASSIGN_OR_RETURN(store::Statement kw, store.Prepare("SELECT id FROM cairn_kw(?1) WHERE id <= ?2"));
-      kw.Bind(1, std::string_view(sp.required_kw)).Bind(2, watermark);
-      while (true) {
-        CAIRN_ASSIGN_OR_RETURN(bool row, kw.Step());
-        if (!row) break;
-        candidates.push_back(kw.Int(0));
-      }
+      // Straight from the index (one SQL row per candidate costs more than the rest of such a
+      // query); the events above the watermark it adds are not in any block read.
+      CAIRN_ASSIGN_OR_RETURN(candidates, store.KeywordCandidates(sp.required_kw));
       std::sort(candidates.begin(), candidates.end());
+      candidates.erase(std::upper_bound(candidates.begin(), candidates.end(), watermark), candidates.end());
     }
     BlockScan::KeepFn keep = [&](int64_t first_id, int64_t last_id, int64_t min_ts, int64_t max_ts,
                                  const std::vector<int64_t>& block_sources) {
@@ -789,7 +797,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           const int64_t ts = block->ts(k);
           if (!all_times && !overlaps(ts, ts)) continue;
           const int64_t source_id = block->source_id(k);
-          std::string_view raw = block->raw(k);
+          std::string_view raw = block->has_text() ? block->raw(k) : std::string_view();
           if (per_source) {
             // Consecutive events mostly share their source.
             if (source_id != last_source) {
@@ -832,7 +840,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         ExecContext ctx;
         BuiltStages built;
         std::unique_ptr<EventFeeder> feeder;
-        int64_t blocks_read = 0;
+        int64_t blocks_read = 0, header_only = 0;
         Status status = Ok();
         std::thread thread;
       };
@@ -875,9 +883,10 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           try {
             worker->status = [&]() -> Status {
               CAIRN_ASSIGN_OR_RETURN(auto conn, store::CaseStore::Open(store.path(), store::CaseStore::Mode::kReadOnly));
-              BlockScan share(*conn, keep, BlockScan::Stripe{index, threads, watermark});
+              BlockScan share(*conn, keep, BlockScan::Stripe{index, threads, watermark}, header_only);
               CAIRN_TRY(feed_blocks(share, *worker->feeder, worker->built.stages.front().get(), &never, &abort));
               worker->blocks_read = share.blocks_read();
+              worker->header_only = share.blocks_header_only();
               return Ok();
             }();
           } catch (const std::exception& e) {
@@ -886,7 +895,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           if (!worker->status.ok()) abort = true;
         });
       }
-      BlockScan share(store, keep, BlockScan::Stripe{0, threads, watermark});
+      BlockScan share(store, keep, BlockScan::Stripe{0, threads, watermark}, header_only);
       Status mine = feed_blocks(share, feeder, head, &never, &abort);
       if (!mine.ok()) abort = true;
       joiner.Join();
@@ -897,22 +906,25 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         feeder.events_read += w->feeder->events_read;
         feeder.events_matched += w->feeder->events_matched;
         result.stats.blocks_read += w->blocks_read;
+        result.stats.blocks_header_only += w->header_only;
       }
       blocks_through = share.through();
       result.stats.blocks_read += share.blocks_read();
+      result.stats.blocks_header_only += share.blocks_header_only();
       result.stats.blocks_skipped = share.blocks_skipped();
       result.stats.threads = threads;
     } else {
       // Read ahead on a thread, up to the watermark of the moment; with keywords, on this thread
       // (few blocks), up to the candidates' watermark.
       std::optional<BlockScan> scan;
-      if (by_keyword) scan.emplace(store, keep, BlockScan::Stripe{0, 1, watermark});
-      else scan.emplace(store, keep, options.threads != 1, options.read_ahead_min_blocks);
+      if (by_keyword) scan.emplace(store, keep, BlockScan::Stripe{0, 1, watermark}, header_only);
+      else scan.emplace(store, keep, options.threads != 1, options.read_ahead_min_blocks, header_only);
       Status st = feed_blocks(*scan, feeder, head, &ctx.stop, nullptr);
       scan->Stop();
       CAIRN_TRY(st);
       blocks_through = scan->through();
       result.stats.blocks_read = scan->blocks_read();
+      result.stats.blocks_header_only = scan->blocks_header_only();
       result.stats.blocks_skipped = scan->blocks_skipped();
     }
     if (blocks_through > 0) {

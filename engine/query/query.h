@@ -73,6 +73,7 @@ struct QueryStats {
   std::string sql;             // the statement that ran (for --explain and tests)
   int64_t blocks_read = 0;     // event blocks decoded (the events above them came from sql)
   int64_t blocks_skipped = 0;  // event blocks left out by their sources or time range
+  int64_t blocks_header_only = 0;  // of blocks_read: only their ids, times and sources decoded
   int threads = 1;             // threads that ran the operators before the first aggregate
   bool used_fts = false;
   bool ordered_by_time = false;

@@ -280,6 +280,29 @@ Result<std::unique_ptr<ScopeMatcher>> ScopeMatcher::Create(
     m->plan_.where_sql = top.sql;
   }
   m->plan_.used_fts = used_fts;
+
+  // Exact by the index: see ScopePlan::kw_exact.
+  auto exact_keyword = [](const ScopeNode& s) {
+    if (s.kind != ScopeNode::Kind::kTerm && s.kind != ScopeNode::Kind::kPhrase) return false;
+    if (s.text.empty() || s.text.size() >= store::kMaxKeywordBytes) return false;
+    return std::all_of(s.text.begin(), s.text.end(), [](char c) {
+      unsigned char u = static_cast<unsigned char>(c);
+      return u < 0x80 && (std::isalnum(u) || u == '_');
+    });
+  };
+  std::function<bool(const ScopeNode&)> keyword_free = [&](const ScopeNode& s) {
+    if (s.kind == ScopeNode::Kind::kTerm || s.kind == ScopeNode::Kind::kPhrase) return false;
+    if (s.kind == ScopeNode::Kind::kMeta && s.meta_name == "_sourcehost") return false;
+    return std::all_of(s.children.begin(), s.children.end(), keyword_free);
+  };
+  if (!m->plan_.required_kw.empty()) {
+    if (scope.kind == ScopeNode::Kind::kAnd) {
+      m->plan_.kw_exact = std::all_of(scope.children.begin(), scope.children.end(),
+                                      [&](const ScopeNode& c) { return exact_keyword(c) || keyword_free(c); });
+    } else {
+      m->plan_.kw_exact = exact_keyword(scope);
+    }
+  }
   return m;
 }
 
@@ -289,12 +312,16 @@ bool ScopeMatcher::Matches(std::string_view raw, int64_t source_id, std::string_
   return Eval(*root_, raw, source_id, host);
 }
 
-bool ScopeMatcher::Eval(const Node& n, std::string_view raw, int64_t source_id,
-                        std::string_view host) const {
+bool ScopeMatcher::MatchesSource(int64_t source_id) const {
+  return Eval(*root_, std::string_view(), source_id, std::string_view(), true);
+}
+
+bool ScopeMatcher::Eval(const Node& n, std::string_view raw, int64_t source_id, std::string_view host,
+                        bool keywords_found) const {
   switch (n.kind) {
     case ScopeNode::Kind::kAll: return true;
     case ScopeNode::Kind::kTerm:
-    case ScopeNode::Kind::kPhrase: return n.regex->Matches(raw);
+    case ScopeNode::Kind::kPhrase: return keywords_found || n.regex->Matches(raw);
     case ScopeNode::Kind::kMeta: {
       if (n.meta_name == "_sourcehost" && !host.empty()) {
         return MetaMatches(n.meta_value, n.meta_quoted, host);
@@ -302,15 +329,15 @@ bool ScopeMatcher::Eval(const Node& n, std::string_view raw, int64_t source_id,
       auto it = n.by_source.find(source_id);
       return it != n.by_source.end() && it->second;
     }
-    case ScopeNode::Kind::kNot: return !Eval(*n.children[0], raw, source_id, host);
+    case ScopeNode::Kind::kNot: return !Eval(*n.children[0], raw, source_id, host, keywords_found);
     case ScopeNode::Kind::kAnd:
       for (const auto& c : n.children) {
-        if (!Eval(*c, raw, source_id, host)) return false;
+        if (!Eval(*c, raw, source_id, host, keywords_found)) return false;
       }
       return true;
     case ScopeNode::Kind::kOr:
       for (const auto& c : n.children) {
-        if (Eval(*c, raw, source_id, host)) return true;
+        if (Eval(*c, raw, source_id, host, keywords_found)) return true;
       }
       return false;
   }

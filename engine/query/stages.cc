@@ -12,7 +12,7 @@
 
 #include "engine/common/strings.h"
 #include "engine/geo/geo_db.h"
-#include "engine/query/json_scan_internal.h"
+#include "engine/common/json_scan.h"
 #include "engine/query/parser.h"
 #include "engine/query/stages_internal.h"
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "engine/common/strings.h"  // TextMap
+
 namespace cairn::query {
 
 class Value {
@@ -105,18 +107,6 @@ class Value {
   std::string str_;
 };
 
-// Hash and equality for maps keyed by std::string that hot loops look up by std::string_view,
-// without building a string per lookup (C++20 heterogeneous lookup).
-struct TextHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-struct TextEq {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
-};
-template <class T>
-using TextMap = std::unordered_map<std::string, T, TextHash, TextEq>;
 
 // The [ENGINE] toNum coercion of the spec (§1.2): numbers as-is; strings that (trimmed) match
 // [+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)? become int64 (integral and in range) or double; anything

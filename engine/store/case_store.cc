@@ -453,6 +453,11 @@ std::unique_ptr<CaseStore::BlobReader> CaseStore::NewBlobReader(const char* tabl
 }
 
 Status CaseStore::BlobReader::Read(int64_t rowid, ByteBuffer* out) {
+  size_t total = 0;
+  return ReadPrefix(rowid, SIZE_MAX, out, &total);
+}
+
+Status CaseStore::BlobReader::ReadPrefix(int64_t rowid, size_t max_bytes, ByteBuffer* out, size_t* total) {
   sqlite3* db = store_.db_->handle.get();
   // A failed reopen leaves the handle aborted: it is closed, and the next read opens a new one.
   if (blob_ && sqlite3_blob_reopen(blob_, rowid) != SQLITE_OK) {
@@ -465,7 +470,8 @@ Status CaseStore::BlobReader::Read(int64_t rowid, ByteBuffer* out) {
     blob_ = nullptr;
     return SqlError(db, std::string("cannot read ") + table_ + "." + column_ + " of row " + std::to_string(rowid));
   }
-  out->Resize(static_cast<size_t>(sqlite3_blob_bytes(blob_)));
+  *total = static_cast<size_t>(sqlite3_blob_bytes(blob_));
+  out->Resize(std::min(*total, max_bytes));
   if (sqlite3_blob_read(blob_, out->data(), static_cast<int>(out->size()), 0) != SQLITE_OK) {
     return SqlError(db, std::string("cannot read ") + table_ + "." + column_ + " of row " + std::to_string(rowid));
   }

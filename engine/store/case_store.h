@@ -165,6 +165,9 @@ class CaseStore {
     BlobReader& operator=(const BlobReader&) = delete;
     // The blob of row rowid into *out. Errors: kIo (no such row).
     Status Read(int64_t rowid, ByteBuffer* out);
+    // Its first min(max_bytes, size) bytes; *total is the whole blob's size. Only the pages of
+    // the prefix are read (a big blob is a chain of overflow pages).
+    Status ReadPrefix(int64_t rowid, size_t max_bytes, ByteBuffer* out, size_t* total);
 
    private:
     friend class CaseStore;

@@ -120,6 +120,7 @@ bool DecodedBlock::Decode(std::string_view data) {
   ts_.clear();
   source_ids_.clear();
   ends_.clear();
+  text_ = nullptr;
   if (data.size() < 4) return false;
   uint32_t size = 0;
   for (int k = 0; k < 4; ++k) size |= static_cast<uint32_t>(static_cast<unsigned char>(data[static_cast<size_t>(k)])) << (8 * k);
@@ -130,6 +131,41 @@ bool DecodedBlock::Decode(std::string_view data) {
   if (got != static_cast<int>(size)) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(payload_.data());
   const auto* end = p + payload_.size();
+  if (!ReadHeader(p, end)) return false;
+  if (ends_.size() && ends_.back() != static_cast<uint64_t>(end - p)) return false;
+  if (ends_.empty() && p != end) return false;
+  text_ = reinterpret_cast<const char*>(p);
+  return true;
+}
+
+DecodedBlock::Header DecodedBlock::DecodeHeader(std::string_view prefix, size_t blob_size) {
+  ids_.clear();
+  ts_.clear();
+  source_ids_.clear();
+  ends_.clear();
+  text_ = nullptr;
+  if (prefix.size() < 4 || prefix.size() > blob_size) return Header::kDamaged;
+  uint32_t size = 0;
+  for (int k = 0; k < 4; ++k) size |= static_cast<uint32_t>(static_cast<unsigned char>(prefix[static_cast<size_t>(k)])) << (8 * k);
+  if (size > (64u << 20)) return Header::kDamaged;
+  payload_.Resize(size);
+  // A partial decode stops where the prefix's input ends (or at the payload's size): what it
+  // gives is the payload's first `got` bytes.
+  const int got = LZ4_decompress_safe_partial(prefix.data() + 4, payload_.data(), static_cast<int>(prefix.size() - 4),
+                                              static_cast<int>(size), static_cast<int>(size));
+  const bool whole = prefix.size() == blob_size;
+  if (got < 0) return whole ? Header::kDamaged : Header::kNeedMore;
+  const auto* p = reinterpret_cast<const unsigned char*>(payload_.data());
+  const auto* end = p + got;
+  if (!ReadHeader(p, end)) return whole ? Header::kDamaged : Header::kNeedMore;
+  // The texts' total length must fit in the payload.
+  if (!ends_.empty() && ends_.back() > static_cast<uint64_t>(payload_.data() + size - reinterpret_cast<const char*>(p))) {
+    return Header::kDamaged;
+  }
+  return Header::kOk;
+}
+
+bool DecodedBlock::ReadHeader(const unsigned char*& p, const unsigned char* end) {
   uint64_t n = 0;
   if (!internal::ReadVarint(p, end, &n) || n > kBlockMaxEvents * 4 || n > payload_.size()) return false;
   std::vector<uint64_t>& scratch = scratch_;
@@ -148,11 +184,9 @@ bool DecodedBlock::Decode(std::string_view data) {
   uint64_t total = 0;
   for (size_t k = 0; k < n; ++k) {
     total += scratch[k];
-    if (total > static_cast<uint64_t>(end - p)) return false;
+    if (total > UINT32_MAX) return false;
     ends_[k] = static_cast<uint32_t>(total);
   }
-  if (total != static_cast<uint64_t>(end - p)) return false;
-  text_ = reinterpret_cast<const char*>(p);
   return true;
 }
 

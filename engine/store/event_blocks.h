@@ -70,16 +70,25 @@ class DecodedBlock {
  public:
   // False when the blob is damaged (bad sizes, LZ4 error, inconsistent arrays).
   bool Decode(std::string_view data);
+  // Only the ids, times and source ids, from the blob's first bytes (`prefix`; the blob has
+  // blob_size): raw() must not be called after it. kNeedMore: the prefix is too short, read a
+  // longer one. The arrays come first in the payload, so a few KiB usually hold them.
+  enum class Header { kOk, kNeedMore, kDamaged };
+  Header DecodeHeader(std::string_view prefix, size_t blob_size);
+  bool has_text() const { return text_ != nullptr; }
   size_t size() const { return ids_.size(); }
   int64_t id(size_t k) const { return ids_[k]; }
   int64_t ts(size_t k) const { return ts_[k]; }
   int64_t source_id(size_t k) const { return source_ids_[k]; }
-  std::string_view raw(size_t k) const {
+  std::string_view raw(size_t k) const {  // only when has_text()
     uint32_t begin = k == 0 ? 0 : ends_[k - 1];
     return std::string_view(text_ + begin, ends_[k] - begin);
   }
 
  private:
+  // The arrays at p (moved past them); false when they do not fit before end.
+  bool ReadHeader(const unsigned char*& p, const unsigned char* end);
+
   ByteBuffer payload_;
   const char* text_ = nullptr;
   std::vector<int64_t> ids_, ts_, source_ids_;

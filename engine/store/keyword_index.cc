@@ -91,7 +91,10 @@ uint64_t HashKey(std::string_view key) {
 }  // namespace
 
 bool DecodePostings(std::string_view postings, std::vector<int64_t>* out) {
-  out->reserve(out->size() + postings.size());  // at least a byte per id
+  // At most a byte per id. Geometric growth: one list is read segment by segment, and an exact
+  // reserve per segment would copy the whole list each time.
+  const size_t need = out->size() + postings.size();
+  if (need > out->capacity()) out->reserve(std::max(need, 2 * out->capacity()));
   const auto* p = reinterpret_cast<const unsigned char*>(postings.data());
   const auto* end = p + postings.size();
   int64_t id = 0;

@@ -65,6 +65,13 @@ const std::vector<std::string>& Queries() {
       "_sourceCategory=s3_access AND GET | count by _sourceName",
       "\"HTTP/1.1\" | timeslice 1d | count by _timeslice",
       "_sourceCategory=cloudtrail OR GET | count",
+      // Keywords the index decides alone (whole ASCII words under 32 bytes) and ones it does not:
+      // a word running on into UTF-8 bytes, 31 and 32 letters of a 5000-letter word.
+      "_sourceCategory=cloudtrail AND \"iamuser\" AND NOT _sourceCategory=nothing | count by _sourceName",
+      "Ren | count",
+      "Ren\xC3\xA9 | count",
+      std::string(31, 'Q') + " | count",
+      std::string(32, 'q') + " | count",
       "_sourceCategory=nothing-matches-this | count",
   };
   return q;
@@ -193,6 +200,17 @@ TEST(EventBlocksIngestTest, BlocksHoldEveryEventAndQueriesAgreeWithTheEventsTabl
   std::vector<std::string> with_blocks = RunAll(s, true, &read_with, 2, &parallel);
   std::vector<std::string> without = RunAll(s, false, &read_without);
   EXPECT_GT(read_with, 0);
+  // Header-only blocks: a keyword the index decides, then operators that need no text.
+  for (bool exact : {true, false}) {
+    query::QueryOptions options;
+    options.read_ahead_min_blocks = 1;
+    auto t = query::RunQueryTable(s, exact ? "_sourceCategory=s3_access AND GET | count by _sourceName"
+                                           : "_sourceCategory=s3_access AND \"GET /\" | count by _sourceName",
+                                  options);
+    ASSERT_TRUE(t.ok());
+    EXPECT_GT(t->result.stats.blocks_read, 0);
+    EXPECT_EQ(t->result.stats.blocks_header_only, exact ? t->result.stats.blocks_read : 0);
+  }
   // Two threads ran every query but three: the two that name a typed column (`status`,
   // `bytes`), which only the events table has, and the keyword lookup under an OR (no lookup
   // that every match satisfies: the events table answers).

@@ -1,4 +1,4 @@
-// The selective JSON scanners (engine/query/json_scan_internal.h): their own contract, and that
+// The selective JSON scanners (engine/common/json_scan.h): their own contract, and that
 // a query answered through them equals the same query answered by the reference tree, on real
 // CloudTrail records and on tricky hand-written documents.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/query/json_scan_internal.h"
+#include "engine/common/json_scan.h"
 #include "tests/testing/testing.h"
 #include "tests/unit/query/fixture.h"
 

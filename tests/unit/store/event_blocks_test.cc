@@ -90,6 +90,51 @@ TEST(EventBlocksTest, DamagedBlobsAreRefused) {
   EXPECT_FALSE(d.Decode(huge));
 }
 
+TEST(EventBlocksTest, HeadersDecodeFromAPrefixOfTheBlob) {
+  // 4096 events of varied, poorly compressible text: the arrays need more than a few bytes of blob.
+  EventBlockBuilder b;
+  std::string text;
+  uint64_t x = 88172645463325252ull;
+  for (int64_t id = 1; id <= static_cast<int64_t>(kBlockMaxEvents); ++id) {
+    text.clear();
+    for (int k = 0; k < 40; ++k) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      text += static_cast<char>('a' + x % 26);
+    }
+    b.Add(id * 3, 1549411200000 + static_cast<int64_t>(x % 100000), 1 + id % 5, text);
+  }
+  std::vector<EventBlock> blocks = b.Take();
+  ASSERT_EQ(blocks.size(), 1u);
+  const std::string& blob = blocks[0].data;
+  DecodedBlock whole;
+  ASSERT_TRUE(whole.Decode(blob));
+  ASSERT_TRUE(whole.has_text());
+
+  DecodedBlock head;
+  // Too short for the arrays: ask for more, never a wrong answer.
+  EXPECT_EQ(head.DecodeHeader(std::string_view(blob).substr(0, 64), blob.size()), DecodedBlock::Header::kNeedMore);
+  EXPECT_EQ(head.DecodeHeader(std::string_view(blob).substr(0, 2), blob.size()), DecodedBlock::Header::kDamaged);
+  size_t prefix = 64;
+  while (head.DecodeHeader(std::string_view(blob).substr(0, prefix), blob.size()) == DecodedBlock::Header::kNeedMore) {
+    prefix *= 2;
+  }
+  EXPECT_LT(prefix, blob.size());  // a prefix was enough
+  EXPECT_FALSE(head.has_text());
+  ASSERT_EQ(head.size(), whole.size());
+  for (size_t k = 0; k < whole.size(); ++k) {
+    ASSERT_EQ(head.id(k), whole.id(k)) << k;
+    ASSERT_EQ(head.ts(k), whole.ts(k)) << k;
+    ASSERT_EQ(head.source_id(k), whole.source_id(k)) << k;
+  }
+  EXPECT_EQ(head.id(4095), 3 * 4096);
+  // The whole blob as the prefix works too; a damaged whole blob is refused.
+  EXPECT_EQ(head.DecodeHeader(blob, blob.size()), DecodedBlock::Header::kOk);
+  std::string huge = blob;
+  huge[3] = static_cast<char>(0x7f);
+  EXPECT_EQ(head.DecodeHeader(huge, huge.size()), DecodedBlock::Header::kDamaged);
+  EXPECT_EQ(head.DecodeHeader(std::string_view(blob).substr(0, 64), 32), DecodedBlock::Header::kDamaged);
+}
+
 TEST(EventBlocksTest, SourceListsParse) {
   std::vector<int64_t> ids;
   ASSERT_TRUE(ParseBlockSources("3,4,12", &ids));

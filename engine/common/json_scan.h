@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/query/value.h"  // TextMap
+#include "engine/common/strings.h"  // TextMap
 
-namespace cairn::query {
+namespace cairn {
 
 enum class JsonKind { kNull, kTrue, kFalse, kNumber, kString, kObject, kArray };
 
@@ -84,4 +84,4 @@ class JsonPathScanner {
   size_t key_count_ = 0;
 };
 
-}  // namespace cairn::query
+}  // namespace cairn

@@ -3,7 +3,7 @@
 // Validation follows RFC 8259 as strictly as the reference parser (nlohmann::json): UTF-8 by the
 // ranges of Unicode table 3-7, no raw control characters in strings, escapes including paired
 // surrogates, the number grammar with finite floats only, literals, nothing after the value.
-#include "engine/query/json_scan_internal.h"
+#include "engine/common/json_scan.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,7 +14,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace cairn::query {
+namespace cairn {
 
 namespace {
 
@@ -593,4 +593,4 @@ bool JsonPathScanner::Scan(std::string_view text, std::vector<JsonSpan>* spans, 
   return w.c.p == w.c.end;
 }
 
-}  // namespace cairn::query
+}  // namespace cairn
