@@ -73,7 +73,11 @@ int RunQueryCommand(const QueryArgs& args) {
       Note("event blocks: " + WithThousands(result->stats.blocks_read) + " read, " +
            WithThousands(result->stats.blocks_skipped) + " skipped" +
            (result->stats.blocks_header_only > 0
-                ? " (" + WithThousands(result->stats.blocks_header_only) + " read for their ids and times only)"
+                ? " (" + WithThousands(result->stats.blocks_header_only) + " read for their ids and times only" +
+                      (result->stats.blocks_from_leaves > 0
+                           ? ", " + WithThousands(result->stats.blocks_from_leaves) + " through their leaf columns"
+                           : "") +
+                      ")"
                 : "") +
            (result->stats.threads > 1 ? ", on " + std::to_string(result->stats.threads) + " threads" : ""));
     }

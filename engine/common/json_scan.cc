@@ -383,6 +383,7 @@ struct JsonAutoScanner::Walker {
   Cursor c;
   const std::function<void(size_t, const JsonSpan&)>& leaf;
   const std::function<void(int64_t)>& others;
+  const std::function<void(std::string_view, const JsonSpan&)>* all;  // ScanAll's callback
   std::string path;     // lower-case flattened path of the value being read
   std::string scratch;  // an escaped key, unescaped
   std::string_view key;
@@ -393,6 +394,10 @@ struct JsonAutoScanner::Walker {
     pending = 0;
   }
   void Leaf(const JsonSpan& span, bool counting) {
+    if (all) {
+      (*all)(path, span);
+      return;
+    }
     if (!counting && path.size() < s.interest_lengths_.size() && s.interest_lengths_[path.size()]) {
       auto it = s.interest_.find(path);
       if (it != s.interest_.end()) {
@@ -404,10 +409,12 @@ struct JsonAutoScanner::Walker {
     ++pending;
   }
   bool Wanted(size_t len) const {
+    if (all) return true;
     return (len < s.interest_lengths_.size() && s.interest_lengths_[len]) ||
            (len < s.prefix_lengths_.size() && s.prefix_lengths_[len]);
   }
   bool Leads() const {
+    if (all) return true;
     return path.size() < s.prefix_lengths_.size() && s.prefix_lengths_[path.size()] && s.prefixes_.count(path) > 0;
   }
 
@@ -499,7 +506,7 @@ struct JsonAutoScanner::Walker {
 
 bool JsonAutoScanner::Scan(std::string_view text, const std::function<void(size_t, const JsonSpan&)>& leaf,
                            const std::function<void(int64_t)>& others) {
-  Walker w{*this, Cursor{text.data(), text.data() + text.size()}, leaf, others, {}, {}, {}, 0};
+  Walker w{*this, Cursor{text.data(), text.data() + text.size()}, leaf, others, nullptr, {}, {}, {}, 0};
   w.c.Ws();
   if (!w.c.Peek('{')) return false;
   if (!w.Object(1, false)) return false;
@@ -507,6 +514,18 @@ bool JsonAutoScanner::Scan(std::string_view text, const std::function<void(size_
   if (w.c.p != w.c.end) return false;
   w.Flush();
   return true;
+}
+
+bool JsonAutoScanner::ScanAll(std::string_view text,
+                              const std::function<void(std::string_view, const JsonSpan&)>& leaf) {
+  static const std::function<void(size_t, const JsonSpan&)> kNoLeaf = [](size_t, const JsonSpan&) {};
+  static const std::function<void(int64_t)> kNoOthers = [](int64_t) {};
+  Walker w{*this, Cursor{text.data(), text.data() + text.size()}, kNoLeaf, kNoOthers, &leaf, {}, {}, {}, 0};
+  w.c.Ws();
+  if (!w.c.Peek('{')) return false;
+  if (!w.Object(1, false)) return false;
+  w.c.Ws();
+  return w.c.p == w.c.end;
 }
 
 // ---- json with plain keys ----------------------------------------------------------------

@@ -52,6 +52,11 @@ class JsonAutoScanner {
   bool Scan(std::string_view text, const std::function<void(size_t, const JsonSpan&)>& leaf,
             const std::function<void(int64_t)>& others);
 
+  // Every leaf, whatever the interest: `leaf(path, span)` in document order with its lower-case
+  // flattened path (the view lasts for the call). False as for Scan; leaves may have been
+  // reported before a failure.
+  bool ScanAll(std::string_view text, const std::function<void(std::string_view, const JsonSpan&)>& leaf);
+
  private:
   struct Walker;
   int maxdepth_;

@@ -41,6 +41,16 @@ class FieldRegistry {
   size_t builtin_count() const { return builtin_count_; }
   // Every builtin id that has been referenced by Intern since construction.
   const std::vector<bool>& referenced() const { return referenced_; }
+  // From TrackLater() on, the builtins referenced are also noted here (BuildStages starts it at
+  // the second operator): what the operators after the first one read.
+  void TrackLater() {
+    tracking_later_ = true;
+    referenced_later_.assign(builtin_count_, false);
+  }
+  bool tracking_later() const { return tracking_later_; }
+  bool referenced_later(int id) const {
+    return !tracking_later_ || referenced_later_[static_cast<size_t>(id)];  // unknown: assume so
+  }
   void Alias(std::string_view alias, int id) { by_key_[std::string(alias)] = id; }
   // Every (lower-case name or alias, id) known so far.
   const std::unordered_map<std::string, int>& Keys() const { return by_key_; }
@@ -51,6 +61,8 @@ class FieldRegistry {
   std::vector<Builtin> builtin_;
   std::vector<std::string> column_;
   std::vector<bool> referenced_;
+  std::vector<bool> referenced_later_;
+  bool tracking_later_ = false;
   size_t builtin_count_ = 0;
 };
 

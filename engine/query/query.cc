@@ -15,6 +15,7 @@
 #include "engine/query/stages_internal.h"
 #include "engine/store/case_store.h"
 #include "engine/store/event_blocks.h"
+#include "engine/store/event_leaves.h"
 
 namespace cairn::query {
 
@@ -79,7 +80,10 @@ int FieldRegistry::Intern(std::string_view name) {
   std::string key = ToLower(name);
   auto it = by_key_.find(key);
   if (it != by_key_.end()) {
-    if (static_cast<size_t>(it->second) < builtin_count_) referenced_[static_cast<size_t>(it->second)] = true;
+    if (static_cast<size_t>(it->second) < builtin_count_) {
+      referenced_[static_cast<size_t>(it->second)] = true;
+      if (tracking_later_) referenced_later_[static_cast<size_t>(it->second)] = true;
+    }
     return it->second;
   }
   int id = static_cast<int>(display_.size());
@@ -257,8 +261,10 @@ class EventFeeder {
   EventFeeder& operator=(const EventFeeder&) = delete;
 
   // One event into `head`; st (nullable) holds its typed columns.
+  // leaves (nullable): the values of the head's json keys, from leaf columns (head->PushJsonLeaves).
   Status Push(Stage* head, int64_t id, int64_t ts, int64_t source_id, std::string_view raw,
-              std::string_view host, store::Statement* st) {
+              std::string_view host, store::Statement* st,
+              const std::vector<const std::string_view*>* leaves = nullptr) {
     static const Value kNull;
     ++events_matched;
     std::vector<Value>& values = base_.values;
@@ -298,7 +304,7 @@ class EventFeeder {
     for (auto& slot : rec_.slots) slot.set = false;
     rec_.owned.reset();
     rec_.base = &base_;
-    return head->Push(rec_);
+    return leaves ? head->PushJsonLeaves(rec_, *leaves) : head->Push(rec_);
   }
 
   int64_t events_read = 0;     // events looked at
@@ -312,6 +318,89 @@ class EventFeeder {
   bool source_set_ = false;
   const SourceValues* source_ = nullptr;
   size_t id_raw_, id_mt_, id_cat_, id_name_, id_shost_, id_src_, id_coll_, id_size_, id_fmt_, id_host_;
+};
+
+// The leaf columns of one block at a time (store/event_leaves.h), on one connection, for a scan
+// whose first operator reads them (Stage::JsonLeafPaths); and the whole block when they cannot
+// stand in for its text.
+class LeafReader {
+ public:
+  LeafReader(store::CaseStore& conn, const std::vector<std::string>& keys, const std::vector<std::string>& others)
+      : conn_(conn), keys_(keys), others_(others), columns_(keys.size()) {}
+
+  // Whether the columns of the block stand in for its text, except at its failed rows (AnyFailed):
+  // it has them, no key path is dropped, and no other path occurs in it.
+  Result<bool> Load(int64_t first_id, size_t events) {
+    first_id_ = first_id;
+    CAIRN_ASSIGN_OR_RETURN(bool found, Get(""));
+    if (!found) return false;
+    if (!summary_.Parse(st_->Blob(0)) || summary_.events != static_cast<int64_t>(events)) return Damaged();
+    for (const std::string& other : others_) {
+      if (summary_.IsDropped(other)) return false;
+      CAIRN_ASSIGN_OR_RETURN(bool present, Get(other));
+      if (present) return false;
+    }
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      if (summary_.IsDropped(keys_[k])) return false;
+      CAIRN_ASSIGN_OR_RETURN(bool present, Get(keys_[k]));
+      if (!present) columns_[k].Clear(events);
+      else if (!columns_[k].Parse(st_->Blob(0), events)) return Damaged();
+    }
+    st_->Reset();
+    return true;
+  }
+  // Whether an event at one of these rows (ascending) is one the columns do not hold.
+  bool AnyFailed(const std::vector<size_t>& rows) const {
+    auto f = summary_.failed.begin();
+    for (size_t row : rows) {
+      while (f != summary_.failed.end() && *f < row) ++f;
+      if (f == summary_.failed.end()) return false;
+      if (*f == row) return true;
+    }
+    return false;
+  }
+  const store::LeafColumn& column(size_t k) const { return columns_[k]; }
+
+  // The whole block, text included.
+  Result<const store::DecodedBlock*> ReadWhole(int64_t first_id) {
+    if (!blobs_) blobs_ = conn_.NewBlobReader("event_block_data", "data");
+    CAIRN_TRY(blobs_->Read(first_id, &data_));
+    if (!whole_.Decode(data_.view())) {
+      return Error::CorruptInput("event block " + std::to_string(first_id) + " of the case is damaged")
+          .WithHelp("re-ingest the evidence into a new case");
+    }
+    return &whole_;
+  }
+
+  int64_t blocks = 0;  // blocks read through their columns
+
+ private:
+  // Steps st_ to the row of path in the current block; false when there is none.
+  Result<bool> Get(std::string_view path) {
+    if (!st_) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement st,
+                             conn_.Prepare("SELECT data FROM event_block_leaves WHERE first_id = ?1 AND path = ?2"));
+      st_ = std::make_unique<store::Statement>(std::move(st));
+    }
+    st_->Reset();
+    st_->Bind(1, first_id_).Bind(2, path);
+    return st_->Step();
+  }
+  Error Damaged() const {
+    return Error::CorruptInput("the leaf columns of event block " + std::to_string(first_id_) + " are damaged")
+        .WithHelp("re-ingest the evidence into a new case");
+  }
+
+  store::CaseStore& conn_;
+  const std::vector<std::string>& keys_;
+  const std::vector<std::string>& others_;
+  std::unique_ptr<store::Statement> st_;
+  int64_t first_id_ = 0;
+  store::LeafSummary summary_;
+  std::vector<store::LeafColumn> columns_;
+  std::unique_ptr<store::CaseStore::BlobReader> blobs_;
+  ByteBuffer data_;
+  store::DecodedBlock whole_;
 };
 
 // The stage chain of a pipeline, unlinked. Building it interns the fields the operators name, in
@@ -346,7 +435,10 @@ Result<BuiltStages> BuildStages(const Pipeline& p, const QueryOptions& options, 
     ctx.geo_db = geo_db->Description();
     return Ok();
   };
+  // From the second operator on, the builtin fields named are also noted apart (the first one
+  // may read its input from leaf columns instead: FieldRegistry::referenced_later).
   for (const Operator& op : p.ops) {
+    if (&op != &p.ops.front() && !ctx.fields.tracking_later()) ctx.fields.TrackLater();
     switch (op.kind) {
       case Operator::Kind::kParse: {
         CAIRN_ASSIGN_OR_RETURN(auto s, MakeParseStage(op, ctx));
@@ -516,6 +608,7 @@ Result<BuiltStages> BuildStages(const Pipeline& p, const QueryOptions& options, 
       case Operator::Kind::kTotal: add(MakeTotalStage(op, ctx)); break;
     }
   }
+  if (!ctx.fields.tracking_later()) ctx.fields.TrackLater();
   return b;
 }
 
@@ -745,8 +838,21 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     // all the scan needs: only the head of its blob is read and decoded.
     const bool pipeline_raw = need[static_cast<size_t>(fields.Find("_raw"))] ||
                               need[static_cast<size_t>(fields.Find("_size"))];
+    // So when the first operator is a `json auto` that can read the case's leaf columns
+    // (store/event_leaves.h) and no later one reads the text: a block whose columns cannot stand
+    // in for its text (none, a key path dropped, another field's path present, an event in scope
+    // the scanner gave up on) is then read whole after all (LeafReader).
+    std::vector<std::string> leaf_keys, leaf_others;
+    bool leaves = per_source && !stages.empty() && stages.front()->JsonLeafPaths(&leaf_keys, &leaf_others) &&
+                  !fields.referenced_later(fields.Find("_raw")) && !fields.referenced_later(fields.Find("_size"));
+    if (leaves) {
+      CAIRN_ASSIGN_OR_RETURN(store::Statement probe,
+                             store.Prepare("SELECT count(*) FROM sqlite_master WHERE name='event_block_leaves'"));
+      CAIRN_ASSIGN_OR_RETURN(bool row, probe.Step());
+      leaves = row && probe.Int(0) > 0;
+    }
     BlockScan::HeaderOnlyFn header_only;
-    if (per_source && !pipeline_raw) header_only = [](int64_t) { return true; };
+    if (per_source && (!pipeline_raw || leaves)) header_only = [](int64_t) { return true; };
     // Blocks are kept by time and source, on a reader's thread too: ranges and source_in_scope
     // do not change during the scan.
     // With keywords: the candidates of sp.required_kw among the events the blocks hold, all below
@@ -772,14 +878,25 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
     // Feeds the events of the blocks `scan` yields that the time range and the scope keep.
     const bool all_times = ranges.empty();
     // stop: checked per event; abort (nullable): per block, set when another thread failed.
+    std::atomic<int64_t> leaf_blocks{0};
+    // conn: the calling thread's connection (leaf columns, and the text of a block read for its
+    // header only when the columns cannot stand in for it).
     auto feed_blocks = [&](BlockScan& scan, EventFeeder& into, Stage* chain, const bool* stop,
-                           const std::atomic<bool>* abort) -> Status {
+                           const std::atomic<bool>* abort, store::CaseStore& conn) -> Status {
       int64_t last_source = -1;
       bool last_in_scope = false;
+      LeafReader leaf_reader(conn, leaf_keys, leaf_others);
+      std::vector<size_t> rows;  // of a block read through its leaf columns: the events in scope
+      std::vector<const std::string_view*> values(leaf_keys.size());
       while (!*stop && !(abort && abort->load(std::memory_order_relaxed))) {
         if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
         CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* block, scan.Next());
         if (!block) break;
+        bool from_leaves = false;
+        if (leaves && !block->has_text() && block->size() > 0) {
+          CAIRN_ASSIGN_OR_RETURN(from_leaves, leaf_reader.Load(block->id(0), block->size()));
+          rows.clear();
+        }
         // The next candidate (by_keyword): events come in id order.
         auto candidate = by_keyword && block->size()
                              ? std::lower_bound(candidates.begin(), candidates.end(), block->id(0))
@@ -808,9 +925,34 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           } else if (!scope->Matches(raw, source_id, std::string_view())) {
             continue;
           }
+          if (leaves && !block->has_text()) {
+            rows.push_back(k);  // pushed below, once the block is known to be readable so
+            continue;
+          }
           CAIRN_TRY(into.Push(chain, block->id(k), ts, source_id, raw, std::string_view(), nullptr));
         }
+        if (!leaves || block->has_text()) continue;
+        // The events in scope of a block read for its header only: from the columns, or (when
+        // the columns cannot stand in for an event in scope) from the text after all.
+        if (from_leaves && leaf_reader.AnyFailed(rows)) from_leaves = false;
+        if (from_leaves) {
+          ++leaf_reader.blocks;
+          for (size_t k : rows) {
+            if (*stop) break;
+            for (size_t j = 0; j < values.size(); ++j) values[j] = leaf_reader.column(j).at(k);
+            CAIRN_TRY(into.Push(chain, block->id(k), block->ts(k), block->source_id(k), std::string_view(),
+                                std::string_view(), nullptr, &values));
+          }
+          continue;
+        }
+        CAIRN_ASSIGN_OR_RETURN(const store::DecodedBlock* whole, leaf_reader.ReadWhole(block->id(0)));
+        for (size_t k : rows) {
+          if (*stop) break;
+          CAIRN_TRY(into.Push(chain, whole->id(k), whole->ts(k), whole->source_id(k), whole->raw(k),
+                              std::string_view(), nullptr));
+        }
       }
+      leaf_blocks += leaf_reader.blocks;
       return Ok();
     };
     // Both cores: one copy of the stages up to the first blocking one per thread, each on its
@@ -884,7 +1026,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
             worker->status = [&]() -> Status {
               CAIRN_ASSIGN_OR_RETURN(auto conn, store::CaseStore::Open(store.path(), store::CaseStore::Mode::kReadOnly));
               BlockScan share(*conn, keep, BlockScan::Stripe{index, threads, watermark}, header_only);
-              CAIRN_TRY(feed_blocks(share, *worker->feeder, worker->built.stages.front().get(), &never, &abort));
+              CAIRN_TRY(feed_blocks(share, *worker->feeder, worker->built.stages.front().get(), &never, &abort, *conn));
               worker->blocks_read = share.blocks_read();
               worker->header_only = share.blocks_header_only();
               return Ok();
@@ -896,7 +1038,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         });
       }
       BlockScan share(store, keep, BlockScan::Stripe{0, threads, watermark}, header_only);
-      Status mine = feed_blocks(share, feeder, head, &never, &abort);
+      Status mine = feed_blocks(share, feeder, head, &never, &abort, store);
       if (!mine.ok()) abort = true;
       joiner.Join();
       CAIRN_TRY(mine);
@@ -919,7 +1061,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       std::optional<BlockScan> scan;
       if (by_keyword) scan.emplace(store, keep, BlockScan::Stripe{0, 1, watermark}, header_only);
       else scan.emplace(store, keep, options.threads != 1, options.read_ahead_min_blocks, header_only);
-      Status st = feed_blocks(*scan, feeder, head, &ctx.stop, nullptr);
+      Status st = feed_blocks(*scan, feeder, head, &ctx.stop, nullptr, store);
       scan->Stop();
       CAIRN_TRY(st);
       blocks_through = scan->through();
@@ -927,6 +1069,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       result.stats.blocks_header_only = scan->blocks_header_only();
       result.stats.blocks_skipped = scan->blocks_skipped();
     }
+    result.stats.blocks_from_leaves = leaf_blocks.load();
     if (blocks_through > 0) {
       // The rowid range drives; keyword lookups only filter it.
       for (size_t at = where_clause.find(kKeywordLookupSql); at != std::string::npos;

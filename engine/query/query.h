@@ -74,6 +74,7 @@ struct QueryStats {
   int64_t blocks_read = 0;     // event blocks decoded (the events above them came from sql)
   int64_t blocks_skipped = 0;  // event blocks left out by their sources or time range
   int64_t blocks_header_only = 0;  // of blocks_read: only their ids, times and sources decoded
+  int64_t blocks_from_leaves = 0;  // of those: their json keys read from leaf columns
   int threads = 1;             // threads that ran the operators before the first aggregate
   bool used_fts = false;
   bool ordered_by_time = false;

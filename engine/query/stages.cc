@@ -519,6 +519,36 @@ class JsonStage final : public StreamingStage {
   }
   bool OrderInsensitive() const override { return true; }
 
+  // The columns hold what the selective scanner reports with the default flattening, read from
+  // _raw: FastPush with keys only (the others are checked absent by the caller).
+  bool JsonLeafPaths(std::vector<std::string>* keys, std::vector<std::string>* others) const override {
+    if (!op_.json_auto || !selective_ || ctx_.options.json_full_tree || op_.maxdepth != 0 || op_.extract_arrays) {
+      return false;
+    }
+    if (input_ != ctx_.fields.Find("_raw") || key_lower_.empty()) return false;
+    *keys = key_lower_;
+    others->clear();
+    if (!op_.refonly) {
+      for (const auto& [key, id] : ctx_.fields.Keys()) {
+        if (static_cast<size_t>(id) < ctx_.fields.builtin_count()) continue;
+        if (std::find(key_lower_.begin(), key_lower_.end(), key) != key_lower_.end()) continue;
+        others->push_back(key);
+      }
+      std::sort(others->begin(), others->end());
+    }
+    return true;
+  }
+
+  Status PushJsonLeaves(Record& r, const std::vector<const std::string_view*>& values) override {
+    for (size_t k = 0; k < key_ids_.size(); ++k) {
+      Slot& slot = r.At(key_ids_[k]);
+      if (values[k]) slot.value.SetString(*values[k]);
+      else slot.value.SetNull();
+      slot.set = true;
+    }
+    return next_->Push(r);
+  }
+
   Status Push(Record& r) override {
     const Value& v = r.Get(input_);
     if (v.is_string() && (path_scan_ || op_.json_auto)) {

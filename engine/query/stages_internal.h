@@ -49,6 +49,23 @@ class Stage {
     return Ok();
   }
 
+  // `json auto` reading leaf columns (store/event_leaves.h) rather than the text: the lower-case
+  // paths of its keys, in order, and the other paths whose leaves would land in a field of the
+  // query. False when this stage cannot take its input from leaf columns. Call after Begin.
+  virtual bool JsonLeafPaths(std::vector<std::string>* keys, std::vector<std::string>* others) const {
+    (void)keys;
+    (void)others;
+    return false;
+  }
+  // Pushes r with the keys' values from the columns (nullptr: absent or null), as Push would have
+  // extracted them from the text. Only after JsonLeafPaths returned true, and only for a record
+  // in which none of the other paths occurs.
+  virtual Status PushJsonLeaves(Record& r, const std::vector<const std::string_view*>& values) {
+    (void)r;
+    (void)values;
+    return Error::Internal("this operator does not read leaf columns");
+  }
+
   void set_next(Stage* next) { next_ = next; }
 
  protected:

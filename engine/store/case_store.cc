@@ -113,6 +113,12 @@ CREATE TABLE IF NOT EXISTS event_blocks(
   sources TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_block_data(first_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS event_block_leaves(
+  first_id INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY(first_id, path)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rejects(
   id INTEGER PRIMARY KEY,
   source_id INTEGER NOT NULL,
@@ -159,7 +165,7 @@ constexpr const char* kEventIdIndexSql =
 constexpr const char* kCollisionsMetaKey = "collisions_through";
 
 enum Slot {
-  kInsertEvent, kInsertReject, kInsertKwSegment, kInsertKwBlock, kInsertEventBlock, kInsertEventBlockData,
+  kInsertEvent, kInsertReject, kInsertKwSegment, kInsertKwBlock, kInsertEventBlock, kInsertEventBlockData, kInsertEventBlockLeaf,
   kSlotCount
 };
 
@@ -412,7 +418,7 @@ Status CaseStore::MoveRawTextToBlocks() {
       CAIRN_TRY(last.Step());
       start = last.Int(0);
     } else {
-      CAIRN_TRY(Exec("DELETE FROM event_blocks; DELETE FROM event_block_data"));
+      CAIRN_TRY(Exec("DELETE FROM event_blocks; DELETE FROM event_block_data; DELETE FROM event_block_leaves"));
     }
     {
       CAIRN_ASSIGN_OR_RETURN(Statement st,
@@ -843,7 +849,16 @@ Status CaseStore::WriteEventBlock(const EventBlock& block) {
                          Cached(kInsertEventBlockData, "INSERT INTO event_block_data(first_id,data) VALUES(?,?)"));
   data->Bind(1, block.first_id);
   sqlite3_bind_blob64(data->impl_->stmt.get(), 2, block.data.data(), block.data.size(), SQLITE_STATIC);
-  return data->Run();
+  CAIRN_TRY(data->Run());
+  if (block.leaves.empty()) return Ok();
+  CAIRN_ASSIGN_OR_RETURN(Statement * leaf,
+                         Cached(kInsertEventBlockLeaf, "INSERT INTO event_block_leaves(first_id,path,data) VALUES(?,?,?)"));
+  for (const auto& [path, bytes] : block.leaves) {
+    leaf->Bind(1, block.first_id).Bind(2, std::string_view(path));
+    sqlite3_bind_blob64(leaf->impl_->stmt.get(), 3, bytes.data(), bytes.size(), SQLITE_STATIC);
+    CAIRN_TRY(leaf->Run());
+  }
+  return Ok();
 }
 
 Status CaseStore::WriteKeywordSegment(const KeywordSegment& segment) {

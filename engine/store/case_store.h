@@ -37,9 +37,11 @@ struct sqlite3_blob;  // <sqlite3.h>, included by case_store.cc only
 
 namespace cairn::store {
 
-// 4: the raw text is in the event blocks only (3: event_blocks beside events.raw; 2: the keyword
-// index is the kw tables; 1: FTS5 events_fts). Older cases opened for writing are upgraded.
-constexpr int kSchemaVersion = 4;
+// 5: blocks of JSON events have leaf columns (event_block_leaves; older blocks have none and are
+// read from their text). 4: the raw text is in the event blocks only (3: event_blocks beside
+// events.raw; 2: the keyword index is the kw tables; 1: FTS5 events_fts). Older cases opened for
+// writing are upgraded.
+constexpr int kSchemaVersion = 5;
 
 // A prepared statement. Columns and parameters are 0-based for columns, 1-based for parameters
 // (as in SQLite). Obtained from CaseStore::Prepare; must not outlive its store.

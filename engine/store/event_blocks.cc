@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "engine/store/event_leaves.h"
 #include "engine/store/keyword_index.h"
 
 namespace cairn::store {
@@ -54,6 +55,7 @@ void EventBlockBuilder::Seal() {
     if (!b.sources.empty()) b.sources += ',';
     b.sources += std::to_string(s);
   }
+  b.leaves = BuildLeafRows(text_, ends_);
   payload_.clear();
   AppendVarint(&payload_, ids_.size());
   int64_t prev = 0;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/common/byte_buffer.h"
@@ -38,6 +39,8 @@ struct EventBlock {
   int64_t events = 0;
   std::string sources;  // the distinct source ids, ascending, comma-separated ("3,4")
   std::string data;     // 4-byte little-endian payload size, then the LZ4 block of the payload
+  // Its leaf columns (store/event_leaves.h): rows of event_block_leaves, path -> data.
+  std::vector<std::pair<std::string, std::string>> leaves;
 };
 
 // Builds blocks from events added in increasing id order. Not thread-safe.

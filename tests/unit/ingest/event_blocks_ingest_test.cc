@@ -65,6 +65,17 @@ const std::vector<std::string>& Queries() {
       "_sourceCategory=s3_access AND GET | count by _sourceName",
       "\"HTTP/1.1\" | timeslice 1d | count by _timeslice",
       "_sourceCategory=cloudtrail OR GET | count",
+      // json auto from leaf columns, or from the text where they cannot stand in for it: every
+      // event in scope (text ones too), a dropped or absent path, a later _raw, a field of the
+      // query that a leaf would fill.
+      "_sourceCategory=cloudtrail | json auto keys \"userIdentity.userName\", \"sourceIPAddress\" | "
+      "count by %\"userIdentity.userName\", sourceIPAddress | sort by _count desc, sourceIPAddress",
+      "* | json auto keys \"eventName\", \"userIdentity.type\", \"requestParameters.bucketName\" | "
+      "count by eventName, %\"userIdentity.type\", %\"requestParameters.bucketName\"",
+      "_sourceCategory=cloudtrail | json auto keys \"eventTime\", \"resources\", \"EVENTID\" | "
+      "count_distinct(eventTime), count_distinct(resources), count_distinct(EVENTID)",
+      "_sourceCategory=cloudtrail | json auto keys \"errorCode\" | where _raw contains \"Denied\" | count by errorCode",
+      "_sourceCategory=cloudtrail | json auto keys \"eventName\" | count by eventName, eventSource",
       // Keywords the index decides alone (whole ASCII words under 32 bytes) and ones it does not:
       // a word running on into UTF-8 bytes, 31 and 32 letters of a 5000-letter word.
       "_sourceCategory=cloudtrail AND \"iamuser\" AND NOT _sourceCategory=nothing | count by _sourceName",
@@ -210,6 +221,21 @@ TEST(EventBlocksIngestTest, BlocksHoldEveryEventAndQueriesAgreeWithTheEventsTabl
     ASSERT_TRUE(t.ok());
     EXPECT_GT(t->result.stats.blocks_read, 0);
     EXPECT_EQ(t->result.stats.blocks_header_only, exact ? t->result.stats.blocks_read : 0);
+  }
+  // Leaf columns: used where they can stand in for the text, not where they cannot.
+  for (const auto& [q, expect_leaves] : std::vector<std::pair<std::string, bool>>{
+           {"_sourceCategory=cloudtrail | json auto keys \"userIdentity.userName\" | count by %\"userIdentity.userName\"", true},
+           {"_sourceCategory=cloudtrail | json auto keys \"errorCode\" | where _raw contains \"x\" | count", false},
+           {"_sourceCategory=cloudtrail | json auto keys \"eventName\" | count by eventName, eventSource", false},
+           {"_sourceCategory=cloudtrail | json auto maxdepth 1 keys \"eventName\" | count by eventName", false}}) {
+    query::QueryOptions options;
+    options.read_ahead_min_blocks = 1;
+    auto t = query::RunQueryTable(s, q, options);
+    ASSERT_TRUE(t.ok()) << q;
+    EXPECT_EQ(t->result.stats.blocks_from_leaves > 0, expect_leaves) << q;
+    if (expect_leaves) {
+      EXPECT_EQ(t->result.stats.blocks_from_leaves, Scalar(s, "SELECT count(DISTINCT first_id) FROM event_block_leaves"));
+    }
   }
   // Two threads ran every query but three: the two that name a typed column (`status`,
   // `bytes`), which only the events table has, and the keyword lookup under an OR (no lookup
