@@ -11,8 +11,19 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view blob(reinterpret_cast<const char*>(data), size);
-  static cairn::store::DecodedBlock block, again;
+  static cairn::store::DecodedBlock block, again, head;
+  // The header from any prefix: refused, more wanted, or read.
+  for (size_t prefix : {size_t{4}, size_t{64}, size_t{4096}, blob.size()}) {
+    if (prefix <= blob.size()) (void)head.DecodeHeader(blob.substr(0, prefix), blob.size());
+  }
   if (!block.Decode(blob)) return 0;
+  // A blob that decodes has the same arrays from its head.
+  if (head.DecodeHeader(blob, blob.size()) != cairn::store::DecodedBlock::Header::kOk || head.size() != block.size()) {
+    __builtin_trap();
+  }
+  for (size_t k = 0; k < block.size(); ++k) {
+    if (head.id(k) != block.id(k) || head.ts(k) != block.ts(k) || head.source_id(k) != block.source_id(k)) __builtin_trap();
+  }
   cairn::store::EventBlockBuilder builder;
   size_t bytes = 0;
   for (size_t k = 0; k < block.size(); ++k) {

@@ -8,6 +8,7 @@ namespace {
 
 constexpr size_t kAhead = 3;  // decoded blocks waiting for the consumer
 constexpr size_t kHeaderPrefixBytes = 16 << 10;  // first read of a header-only block
+constexpr size_t kHeaderOutputBytes = 24 << 10;  // and the payload bytes first decoded
 
 constexpr const char* kBlocksSql =
     "SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks "
@@ -78,15 +79,19 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
     if (!blobs_) blobs_ = store.NewBlobReader("event_block_data", "data");
     if (header_only_ && header_only_(first_id)) {
       // The arrays lead the payload: a prefix of the blob, longer until it holds them.
-      for (size_t want = kHeaderPrefixBytes;; want *= 4) {
+      // The arrays take a few bytes per event: decoding more of the payload would be LZ4 work
+      // on text nobody reads.
+      size_t output = kHeaderOutputBytes;
+      for (size_t want = kHeaderPrefixBytes;; want *= 4, output *= 4) {
         size_t total = 0;
         CAIRN_TRY(blobs_->ReadPrefix(first_id, want, &data_, &total));
-        auto header = out->DecodeHeader(data_.view(), total);
+        auto header = out->DecodeHeader(data_.view(), total, output);
         if (header == store::DecodedBlock::Header::kOk) {
           ++header_only_read_;
           break;
         }
-        if (header == store::DecodedBlock::Header::kDamaged || data_.size() >= total) return Damaged(first_id);
+        if (header == store::DecodedBlock::Header::kDamaged) return Damaged(first_id);
+        if (data_.size() >= total && output >= (64u << 20)) return Damaged(first_id);
       }
     } else {
       CAIRN_TRY(blobs_->Read(first_id, &data_));

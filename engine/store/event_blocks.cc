@@ -140,7 +140,7 @@ bool DecodedBlock::Decode(std::string_view data) {
   return true;
 }
 
-DecodedBlock::Header DecodedBlock::DecodeHeader(std::string_view prefix, size_t blob_size) {
+DecodedBlock::Header DecodedBlock::DecodeHeader(std::string_view prefix, size_t blob_size, size_t max_output) {
   ids_.clear();
   ts_.clear();
   source_ids_.clear();
@@ -151,15 +151,16 @@ DecodedBlock::Header DecodedBlock::DecodeHeader(std::string_view prefix, size_t 
   for (int k = 0; k < 4; ++k) size |= static_cast<uint32_t>(static_cast<unsigned char>(prefix[static_cast<size_t>(k)])) << (8 * k);
   if (size > (64u << 20)) return Header::kDamaged;
   payload_.Resize(size);
-  // A partial decode stops where the prefix's input ends (or at the payload's size): what it
-  // gives is the payload's first `got` bytes.
+  // A partial decode stops where the prefix's input ends, at max_output or at the payload's size:
+  // what it gives is the payload's first `got` bytes.
+  const int target = static_cast<int>(std::min<size_t>(size, max_output));
   const int got = LZ4_decompress_safe_partial(prefix.data() + 4, payload_.data(), static_cast<int>(prefix.size() - 4),
-                                              static_cast<int>(size), static_cast<int>(size));
+                                              target, static_cast<int>(size));
   const bool whole = prefix.size() == blob_size;
-  if (got < 0) return whole ? Header::kDamaged : Header::kNeedMore;
+  if (got < 0) return whole && target == static_cast<int>(size) ? Header::kDamaged : Header::kNeedMore;
   const auto* p = reinterpret_cast<const unsigned char*>(payload_.data());
   const auto* end = p + got;
-  if (!ReadHeader(p, end)) return whole ? Header::kDamaged : Header::kNeedMore;
+  if (!ReadHeader(p, end)) return whole && target == static_cast<int>(size) ? Header::kDamaged : Header::kNeedMore;
   // The texts' total length must fit in the payload.
   if (!ends_.empty() && ends_.back() > static_cast<uint64_t>(payload_.data() + size - reinterpret_cast<const char*>(p))) {
     return Header::kDamaged;

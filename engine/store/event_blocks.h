@@ -12,6 +12,7 @@
 // events.raw: opening one for writing moves it into blocks (CaseStore::Open). docs/schema.md
 // ("Event blocks") has the tables and the blob format.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,10 +75,11 @@ class DecodedBlock {
   // False when the blob is damaged (bad sizes, LZ4 error, inconsistent arrays).
   bool Decode(std::string_view data);
   // Only the ids, times and source ids, from the blob's first bytes (`prefix`; the blob has
-  // blob_size): raw() must not be called after it. kNeedMore: the prefix is too short, read a
-  // longer one. The arrays come first in the payload, so a few KiB usually hold them.
+  // blob_size), decoding at most max_output bytes of the payload: raw() must not be called after
+  // it. kNeedMore: the prefix or max_output is too short, try longer ones. The arrays come first
+  // in the payload, so a few KiB usually hold them.
   enum class Header { kOk, kNeedMore, kDamaged };
-  Header DecodeHeader(std::string_view prefix, size_t blob_size);
+  Header DecodeHeader(std::string_view prefix, size_t blob_size, size_t max_output = SIZE_MAX);
   bool has_text() const { return text_ != nullptr; }
   size_t size() const { return ids_.size(); }
   int64_t id(size_t k) const { return ids_[k]; }

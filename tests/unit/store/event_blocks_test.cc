@@ -129,6 +129,11 @@ TEST(EventBlocksTest, HeadersDecodeFromAPrefixOfTheBlob) {
   EXPECT_EQ(head.id(4095), 3 * 4096);
   // The whole blob as the prefix works too; a damaged whole blob is refused.
   EXPECT_EQ(head.DecodeHeader(blob, blob.size()), DecodedBlock::Header::kOk);
+  // Too little of the payload decoded: more wanted; enough for the arrays (4096 events, a few
+  // bytes each) and no more: read.
+  EXPECT_EQ(head.DecodeHeader(blob, blob.size(), 1024), DecodedBlock::Header::kNeedMore);
+  EXPECT_EQ(head.DecodeHeader(blob, blob.size(), 64 * 1024), DecodedBlock::Header::kOk);
+  EXPECT_EQ(head.id(4095), 3 * 4096);
   std::string huge = blob;
   huge[3] = static_cast<char>(0x7f);
   EXPECT_EQ(head.DecodeHeader(huge, huge.size()), DecodedBlock::Header::kDamaged);
