@@ -175,11 +175,13 @@ bool DecodedBlock::ReadHeader(const unsigned char*& p, const unsigned char* end)
   if (!ReadVarints(p, end, n, &scratch)) return false;
   ids_.resize(n);
   int64_t prev = 0;
-  for (size_t k = 0; k < n; ++k) ids_[k] = prev = prev + static_cast<int64_t>(scratch[k]);
+  // Unsigned sums: a damaged blob's deltas may overflow (wrapping is defined, and harmless here).
+  auto add = [](int64_t a, uint64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + b); };
+  for (size_t k = 0; k < n; ++k) ids_[k] = prev = add(prev, scratch[k]);
   if (!ReadVarints(p, end, n, &scratch)) return false;
   ts_.resize(n);
   prev = 0;
-  for (size_t k = 0; k < n; ++k) ts_[k] = prev = prev + UnZigZag(scratch[k]);
+  for (size_t k = 0; k < n; ++k) ts_[k] = prev = add(prev, static_cast<uint64_t>(UnZigZag(scratch[k])));
   if (!ReadVarints(p, end, n, &scratch)) return false;
   source_ids_.assign(scratch.begin(), scratch.end());
   if (!ReadVarints(p, end, n, &scratch)) return false;

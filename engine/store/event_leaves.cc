@@ -81,6 +81,8 @@ std::vector<std::pair<std::string, std::string>> BuildLeafRows(std::string_view 
       if (c.stamp == stamp) continue;
       c.stamp = stamp;
       const JsonSpan& span = leaves[i].second;
+      // An empty path (a root key "") would be the summary's row: never stored.
+      if (c.path.empty()) c.dropped = true;
       if (c.dropped || span.kind == JsonKind::kNull) continue;
       if (span.kind == JsonKind::kObject || span.kind == JsonKind::kArray) {
         c.dropped = true;
@@ -123,7 +125,7 @@ std::vector<std::pair<std::string, std::string>> BuildLeafRows(std::string_view 
   }
   out.emplace_back(std::string(), std::move(summary));
   for (const Column& c : columns) {
-    if (c.dropped) continue;
+    if (c.dropped || c.path.empty()) continue;  // "" also when seen in failed records only
     std::string plain;
     AppendVarint(&plain, c.values.size());
     for (std::string_view v : c.values) AppendBytes(&plain, v);

@@ -94,6 +94,20 @@ TEST(EventLeavesTest, AValuePerEventIsDroppedAndFewValuesAreKept) {
   EXPECT_LT(b.rows["user"].size(), 200u);
 }
 
+TEST(EventLeavesTest, AnEmptyKeyIsNeverTheSummarysRow) {
+  // {"": ...} is valid JSON; its path "" is the summary's: listed as not stored instead. A path
+  // seen only in a record the scanner gave up on has a column without values.
+  Built b = Build({R"({"":null,"a":"x"})", R"({"":1,"a":"y"})", R"({"b":1,"c":)"});
+  EXPECT_EQ(b.summary.dropped, (std::vector<std::string>{""}));
+  EXPECT_EQ(b.summary.failed, (std::vector<uint32_t>{2}));
+  EXPECT_EQ(Column(b, "a", 3), (std::vector<std::string>{"x", "y", "-"}));
+  EXPECT_EQ(Column(b, "b", 3), (std::vector<std::string>{"-", "-", "-"}));
+  // Seen in a failed record only: no row at all.
+  Built only = Build({R"({"a":"x"})", R"({"":1}})"});
+  EXPECT_TRUE(only.summary.dropped.empty());
+  EXPECT_EQ(only.rows.size(), 2u);  // the summary and "a"
+}
+
 TEST(EventLeavesTest, TextWithoutJsonHasNoColumnsAndDamageIsRefused) {
   EXPECT_TRUE(BuildLeafRows("abcdef", {3, 6}).empty());
   Built b = Build({R"({"a":"x"})", R"({"a":"y"})"});
