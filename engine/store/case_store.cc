@@ -318,6 +318,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::OpenMemory() {
 
 Status CaseStore::InitSchema(bool writable) {
   sqlite3* db = db_->handle.get();
+  bool new_case = false;  // no table yet
   // Is this a Cairn case at all?
   {
     auto prepared = Prepare("SELECT count(*) FROM sqlite_master WHERE type='table'");
@@ -334,6 +335,7 @@ Status CaseStore::InitSchema(bool writable) {
           .WithHelp("a case is the SQLite file written by 'cairn ingest --case FILE'");
     }
     int64_t tables = st.Int(0);
+    new_case = tables == 0;
     if (tables > 0) {
       CAIRN_ASSIGN_OR_RETURN(
           Statement probe,
@@ -367,6 +369,12 @@ Status CaseStore::InitSchema(bool writable) {
     db_->raw_text->set_legacy_column(legacy);
     return Ok();
   }
+  // A new case gets 64 KiB pages (SQLite's largest): a 1 MiB event block is 16 overflow pages
+  // instead of 256, and inserts split and write fewer pages. Measured on the r140 bench corpus,
+  // ingest is 13-35 % faster per format and the status query at 10 M events 8 % (pages read by
+  // pread beyond the 2 GiB memory map). Only before the first table and WAL: an existing case
+  // keeps its size.
+  if (new_case) CAIRN_TRY(Exec("PRAGMA page_size=65536"));
   CAIRN_TRY(Exec("PRAGMA journal_mode=WAL"));
   CAIRN_TRY(Exec("PRAGMA synchronous=NORMAL"));
   CAIRN_TRY(Exec("PRAGMA foreign_keys=OFF"));

@@ -155,6 +155,40 @@ TEST(CaseStoreTest, BlobReaderReadsRowAfterRowAndRecoversFromAMissingOne) {
   EXPECT_EQ(buf.view(), "bc");
   ASSERT_TRUE(reader->Read(1, &buf).ok());
   EXPECT_EQ(buf.view(), rows[0]);
+  // Prefixes: the first bytes and the whole size; a prefix longer than the blob is the blob.
+  size_t total = 0;
+  ASSERT_TRUE(reader->ReadPrefix(1, 100, &buf, &total).ok());
+  EXPECT_EQ(buf.view(), std::string(100, 'a'));
+  EXPECT_EQ(total, 70000u);
+  ASSERT_TRUE(reader->ReadPrefix(2, 100, &buf, &total).ok());
+  EXPECT_EQ(buf.view(), "bc");
+  EXPECT_EQ(total, 2u);
+}
+
+TEST(CaseStoreTest, NewCasesGetLargePagesAndOldOnesKeepTheirs) {
+  testing::TempDir dir;
+  const std::string fresh = (dir / "new.cairn").string();
+  {
+    auto store = CaseStore::Open(fresh, CaseStore::Mode::kCreate);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ(testing::QueryInt(**store, "PRAGMA page_size"), 65536);
+  }
+  // A case made with SQLite's default pages (as before) opens and keeps them.
+  const std::string old = (dir / "old.cairn").string();
+  {
+    auto store = CaseStore::Open(old, CaseStore::Mode::kCreate);
+    ASSERT_TRUE(store.ok());
+  }
+  {
+    // Rebuilt with 4 KiB pages: VACUUM may change the page size outside WAL mode.
+    auto store = CaseStore::Open(old, CaseStore::Mode::kCreate);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Exec("PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; PRAGMA journal_mode=WAL").ok());
+    EXPECT_EQ(testing::QueryInt(**store, "PRAGMA page_size"), 4096);
+  }
+  auto reopened = CaseStore::Open(old, CaseStore::Mode::kCreate);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(testing::QueryInt(**reopened, "PRAGMA page_size"), 4096);
 }
 
 // Collisions found in rounds, by one pass over the index or by a lookup per new event: the same
