@@ -18,12 +18,13 @@ constexpr const char* kStripeSql =
     "SELECT first_id, last_id, min_ts, max_ts, sources FROM event_blocks WHERE last_id <= ?1 "
     "ORDER BY first_id";
 
-Error Damaged(int64_t first_id) {
+
+}  // namespace
+
+Error BlockScan::Damaged(int64_t first_id) {
   return Error::CorruptInput("event block " + std::to_string(first_id) + " of the case is damaged")
       .WithHelp("re-ingest the evidence into a new case");
 }
-
-}  // namespace
 
 BlockScan::BlockScan(store::CaseStore& store, KeepFn keep, bool threaded, int64_t min_threaded_blocks,
                      HeaderOnlyFn header_only)

@@ -50,6 +50,9 @@ class BlockScan {
   };
   BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe, HeaderOnlyFn header_only = nullptr);
 
+  // The error of a block whose blob does not decode.
+  static Error Damaged(int64_t first_id);
+
   // The keyword watermark (meta kw_indexed_through): the last id every block scan may read.
   static Result<int64_t> Watermark(store::CaseStore& store);
   ~BlockScan();  // stops the reader

@@ -365,10 +365,7 @@ class LeafReader {
   Result<const store::DecodedBlock*> ReadWhole(int64_t first_id) {
     if (!blobs_) blobs_ = conn_.NewBlobReader("event_block_data", "data");
     CAIRN_TRY(blobs_->Read(first_id, &data_));
-    if (!whole_.Decode(data_.view())) {
-      return Error::CorruptInput("event block " + std::to_string(first_id) + " of the case is damaged")
-          .WithHelp("re-ingest the evidence into a new case");
-    }
+    if (!whole_.Decode(data_.view())) return BlockScan::Damaged(first_id);
     return &whole_;
   }
 

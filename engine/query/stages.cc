@@ -528,14 +528,10 @@ class JsonStage final : public StreamingStage {
     if (input_ != ctx_.fields.Find("_raw") || key_lower_.empty()) return false;
     *keys = key_lower_;
     others->clear();
-    if (!op_.refonly) {
-      for (const auto& [key, id] : ctx_.fields.Keys()) {
-        if (static_cast<size_t>(id) < ctx_.fields.builtin_count()) continue;
-        if (std::find(key_lower_.begin(), key_lower_.end(), key) != key_lower_.end()) continue;
-        others->push_back(key);
-      }
-      std::sort(others->begin(), others->end());
-    }
+    ForEachFieldName([&](const std::string& key, int) {
+      if (std::find(key_lower_.begin(), key_lower_.end(), key) == key_lower_.end()) others->push_back(key);
+    });
+    std::sort(others->begin(), others->end());
     return true;
   }
 
@@ -693,13 +689,18 @@ class JsonStage final : public StreamingStage {
       return it->second;
     };
     for (size_t k = 0; k < key_lower_.size(); ++k) interest_[slot(key_lower_[k])].keys.push_back(k);
-    if (!op_.refonly) {
-      for (const auto& [key, id] : ctx_.fields.Keys()) {
-        if (static_cast<size_t>(id) < ctx_.fields.builtin_count()) continue;
-        interest_[slot(key)].field = id;
-      }
-    }
+    ForEachFieldName([&](const std::string& key, int id) { interest_[slot(key)].field = id; });
     auto_scan_ = std::make_unique<JsonAutoScanner>(op_.maxdepth, op_.extract_arrays, paths);
+  }
+
+  // Unless refonly: fn(lower-case name, id) for every user field the query names (a leaf of that
+  // path lands in it).
+  template <typename Fn>
+  void ForEachFieldName(Fn&& fn) const {
+    if (op_.refonly) return;
+    for (const auto& [key, id] : ctx_.fields.Keys()) {
+      if (static_cast<size_t>(id) >= ctx_.fields.builtin_count()) fn(key, id);
+    }
   }
 
   struct Interest {
