@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace cairn {
 
@@ -37,6 +38,31 @@ std::string_view Trim(std::string_view s) {
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
   return s.substr(b, e - b);
+}
+
+size_t FindLiteral(std::string_view hay, std::string_view needle, size_t from) {
+  constexpr size_t npos = std::string_view::npos;
+  const size_t k = needle.size();
+  if (from > hay.size()) return npos;
+  if (k == 0) return from;
+  if (hay.size() - from < k) return npos;
+  const char* s = hay.data();
+  if (k == 1) {
+    const void* p = std::memchr(s + from, needle[0], hay.size() - from);
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - s) : npos;
+  }
+  const size_t last = hay.size() - k;  // the last possible start
+  const char* const end = s + last + 1;   // one past the last possible start
+  const char head = needle[0], tail = needle[k - 1];
+  for (const char* p = s + from; p < end;) {
+    p = static_cast<const char*>(std::memchr(p, head, static_cast<size_t>(end - p)));
+    if (p == nullptr) break;
+    if (p[k - 1] == tail && std::memcmp(p + 1, needle.data() + 1, k - 2) == 0) {
+      return static_cast<size_t>(p - s);
+    }
+    ++p;
+  }
+  return npos;
 }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {

@@ -15,6 +15,10 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);
 std::string_view Trim(std::string_view s);
+// The first occurrence of `needle` in `hay` at or after `from` (npos if none): string_view::find,
+// but a start whose last byte differs is rejected without a call to memcmp. Hot: parse anchors,
+// event after event.
+size_t FindLiteral(std::string_view hay, std::string_view needle, size_t from = 0);
 std::vector<std::string_view> Split(std::string_view s, char sep);
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 

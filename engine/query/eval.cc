@@ -43,6 +43,11 @@ namespace {
 
 int CmpDouble(double a, double b) { return a < b ? -1 : (a > b ? 1 : 0); }
 
+int CmpNumbers(const Number& a, const Number& b) {
+  if (a.is_int && b.is_int) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  return CmpDouble(a.AsDouble(), b.AsDouble());
+}
+
 int CmpNumbers(const Value& a, const Value& b) {
   if (a.is_int() && b.is_int()) {
     return a.int_value() < b.int_value() ? -1 : (a.int_value() > b.int_value() ? 1 : 0);
@@ -50,32 +55,58 @@ int CmpNumbers(const Value& a, const Value& b) {
   return CmpDouble(a.AsDouble(), b.AsDouble());
 }
 
-Value Arith(const std::string& op, const Value& a, const Value& b) {
-  auto x = ToNum(a);
-  auto y = ToNum(b);
-  if (!x || !y) {
-    if (op == "+" && a.is_string() && b.is_string()) return Value::Null();
-    return Value::Null();
+// The binary operators, told apart by their spelling's characters (no string compares per event).
+enum class BinOp { kAnd, kOr, kEq, kNe, kLt, kGt, kLe, kGe, kAdd, kSub, kMul, kDiv, kMod, kOther };
+
+BinOp ClassifyOp(const std::string& op) {
+  if (op.size() == 1) {
+    switch (op[0]) {
+      case '=': return BinOp::kEq;
+      case '<': return BinOp::kLt;
+      case '>': return BinOp::kGt;
+      case '+': return BinOp::kAdd;
+      case '-': return BinOp::kSub;
+      case '*': return BinOp::kMul;
+      case '/': return BinOp::kDiv;
+      case '%': return BinOp::kMod;
+      default: return BinOp::kOther;
+    }
   }
-  if (x->is_int() && y->is_int() && op != "/") {
-    int64_t p = x->int_value(), q = y->int_value(), r = 0;
-    if (op == "+" && !__builtin_add_overflow(p, q, &r)) return Value::Int(r);
-    if (op == "-" && !__builtin_sub_overflow(p, q, &r)) return Value::Int(r);
-    if (op == "*" && !__builtin_mul_overflow(p, q, &r)) return Value::Int(r);
-    if (op == "%") return q == 0 ? Value::Null() : Value::Int(p % q);
+  if (op.size() == 2) {
+    if (op[1] == '=') {
+      if (op[0] == '!') return BinOp::kNe;
+      if (op[0] == '<') return BinOp::kLe;
+      if (op[0] == '>') return BinOp::kGe;
+    }
+    if (op[0] == 'o' && op[1] == 'r') return BinOp::kOr;
+    return BinOp::kOther;
   }
-  double p = x->AsDouble(), q = y->AsDouble();
+  if (op == "and") return BinOp::kAnd;
+  return BinOp::kOther;
+}
+
+Value Arith(BinOp op, const Value& a, const Value& b) {
+  Number x, y;
+  if (!ToNumber(a, &x) || !ToNumber(b, &y)) return Value::Null();
+  if (x.is_int && y.is_int && op != BinOp::kDiv) {
+    int64_t p = x.i, q = y.i, r = 0;
+    if (op == BinOp::kAdd && !__builtin_add_overflow(p, q, &r)) return Value::Int(r);
+    if (op == BinOp::kSub && !__builtin_sub_overflow(p, q, &r)) return Value::Int(r);
+    if (op == BinOp::kMul && !__builtin_mul_overflow(p, q, &r)) return Value::Int(r);
+    if (op == BinOp::kMod) return q == 0 ? Value::Null() : Value::Int(p % q);
+  }
+  double p = x.AsDouble(), q = y.AsDouble();
   double r = 0;
-  if (op == "+") r = p + q;
-  else if (op == "-") r = p - q;
-  else if (op == "*") r = p * q;
-  else if (op == "/") {
+  if (op == BinOp::kAdd) r = p + q;
+  else if (op == BinOp::kSub) r = p - q;
+  else if (op == BinOp::kMul) r = p * q;
+  else if (op == BinOp::kDiv) {
     if (q == 0) return Value::Null();
     r = p / q;
-    if (x->is_int() && y->is_int() && r == std::floor(r) && std::fabs(r) < 9e18) {
+    if (x.is_int && y.is_int && r == std::floor(r) && std::fabs(r) < 9e18) {
       return Value::Int(static_cast<int64_t>(r));
     }
-  } else if (op == "%") {
+  } else if (op == BinOp::kMod) {
     if (q == 0) return Value::Null();
     r = std::fmod(p, q);
   }
@@ -89,9 +120,8 @@ std::string Text(const Value& v) { return v.ToText(); }
 bool CompareEq(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return false;
   if (a.is_number() || b.is_number()) {
-    auto x = ToNum(a);
-    auto y = ToNum(b);
-    if (x && y) return CmpNumbers(*x, *y) == 0;
+    Number x, y;
+    if (ToNumber(a, &x) && ToNumber(b, &y)) return CmpNumbers(x, y) == 0;
   }
   if (a.is_bool() || b.is_bool()) return Text(a) == Text(b);
   if (a.is_string() && b.is_string()) return a.str() == b.str();
@@ -100,9 +130,8 @@ bool CompareEq(const Value& a, const Value& b) {
 
 std::optional<int> CompareOrder(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return std::nullopt;
-  auto x = ToNum(a);
-  auto y = ToNum(b);
-  if (x && y) return CmpNumbers(*x, *y);
+  Number x, y;
+  if (ToNumber(a, &x) && ToNumber(b, &y)) return CmpNumbers(x, y);
   if (a.is_number() || b.is_number()) return std::nullopt;  // type mismatch
   if (a.is_string() && b.is_string()) {
     int c = a.str().compare(b.str());
@@ -265,26 +294,30 @@ Value Eval(const Expr& e, const Record& r) {
       return n->is_int() ? Value::Int(-n->int_value()) : Value::Double(-n->double_value());
     }
     case Expr::Kind::kBinary: {
-      const std::string& op = e.op;
-      if (op == "and") return Value::Bool(Truthy(Eval(e.args[0], r)) && Truthy(Eval(e.args[1], r)));
-      if (op == "or") return Value::Bool(Truthy(Eval(e.args[0], r)) || Truthy(Eval(e.args[1], r)));
+      BinOp op = ClassifyOp(e.op);
+      if (op == BinOp::kAnd) return Value::Bool(Truthy(Eval(e.args[0], r)) && Truthy(Eval(e.args[1], r)));
+      if (op == BinOp::kOr) return Value::Bool(Truthy(Eval(e.args[0], r)) || Truthy(Eval(e.args[1], r)));
       Value ta, tb;
       const Value& a = EvalRef(e.args[0], r, &ta);
       const Value& b = EvalRef(e.args[1], r, &tb);
-      if (op == "=") return Value::Bool(CompareEq(a, b));
-      if (op == "!=") {
-        if (a.is_null() || b.is_null()) return Value::Bool(false);
-        return Value::Bool(!CompareEq(a, b));
+      switch (op) {
+        case BinOp::kEq: return Value::Bool(CompareEq(a, b));
+        case BinOp::kNe:
+          if (a.is_null() || b.is_null()) return Value::Bool(false);
+          return Value::Bool(!CompareEq(a, b));
+        case BinOp::kLt:
+        case BinOp::kGt:
+        case BinOp::kLe:
+        case BinOp::kGe: {
+          auto c = CompareOrder(a, b);
+          if (!c) return Value::Bool(false);
+          if (op == BinOp::kLt) return Value::Bool(*c < 0);
+          if (op == BinOp::kGt) return Value::Bool(*c > 0);
+          if (op == BinOp::kLe) return Value::Bool(*c <= 0);
+          return Value::Bool(*c >= 0);
+        }
+        default: return Arith(op, a, b);
       }
-      if (op == "<" || op == ">" || op == "<=" || op == ">=") {
-        auto c = CompareOrder(a, b);
-        if (!c) return Value::Bool(false);
-        if (op == "<") return Value::Bool(*c < 0);
-        if (op == ">") return Value::Bool(*c > 0);
-        if (op == "<=") return Value::Bool(*c <= 0);
-        return Value::Bool(*c >= 0);
-      }
-      return Arith(op, a, b);
     }
     case Expr::Kind::kCall: return CallFunction(e, r);
     case Expr::Kind::kMatches: {

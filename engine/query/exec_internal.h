@@ -72,6 +72,19 @@ struct BaseEvent {
   int64_t ts = 0;
   int64_t source_id = 0;
   std::vector<Value> values;
+  // _raw as a view into the block being read: values[raw_index] becomes a copy of it on its first
+  // Get, so a stage that reads the view (RawView) spares the copy. Own() copies it before keeping.
+  size_t raw_index = SIZE_MAX;
+  mutable std::string_view raw_view;
+  mutable bool raw_pending = false;
+
+  const Value& Get(size_t i) const {
+    if (raw_pending && i == raw_index) {
+      const_cast<Value&>(values[i]).SetString(raw_view);  // base events are never const objects
+      raw_pending = false;
+    }
+    return values[i];
+  }
 };
 
 struct Slot {
@@ -90,8 +103,16 @@ struct Record {
     if (id < 0) return kNull;
     size_t i = static_cast<size_t>(id);
     if (i < slots.size() && slots[i].set) return slots[i].value;
-    if (base && i < base->values.size()) return base->values[i];
+    if (base && i < base->values.size()) return base->Get(i);
     return kNull;
+  }
+  // The text of field `id` when it is the event's _raw not yet copied (false otherwise: use Get).
+  bool RawView(int id, std::string_view* out) const {
+    size_t i = static_cast<size_t>(id);
+    if (!base || !base->raw_pending || i != base->raw_index) return false;
+    if (i < slots.size() && slots[i].set) return false;
+    *out = base->raw_view;
+    return true;
   }
   bool Has(int id) const {
     size_t i = static_cast<size_t>(id);
@@ -115,6 +136,7 @@ struct Record {
   // Detaches from the SQLite row buffer so the record can be kept.
   void Own() {
     if (base && !owned) {
+      if (base->raw_pending) base->Get(base->raw_index);
       owned = std::make_shared<BaseEvent>(*base);
       base = owned.get();
     }

@@ -255,6 +255,7 @@ class EventFeeder {
     id_host_ = Index(f, "host");
     base_.values.resize(f.builtin_count());
     base_.values[id_coll_] = Value::String("local");
+    base_.raw_index = id_raw_;
     rec_.base = &base_;
   }
   EventFeeder(const EventFeeder&) = delete;
@@ -270,7 +271,10 @@ class EventFeeder {
     std::vector<Value>& values = base_.values;
     base_.id = id;
     base_.ts = ts;
-    if (plan_.need_raw) values[id_raw_].SetString(raw);
+    if (plan_.need_raw) {
+      base_.raw_view = raw;
+      base_.raw_pending = true;
+    }
     values[id_mt_] = Value::Time(ts);
     if (plan_.need[id_size_]) values[id_size_] = Value::Int(static_cast<int64_t>(raw.size()));
     // Consecutive events mostly share their source: its fields are set when it changes.

@@ -37,7 +37,7 @@ bool ParseLiteralSearch(const std::vector<std::string>& literals, std::string_vi
   groups->assign(n, {npos, npos});
   if (n == 0) return false;
   bool last_greedy = n >= 2 && literals.back().empty();
-  size_t start = text.find(literals[0]);
+  size_t start = FindLiteral(text, literals[0]);
   if (start == npos) return false;
   size_t pos = start + literals[0].size();
   for (size_t k = 1; k < n; ++k) {
@@ -46,7 +46,7 @@ bool ParseLiteralSearch(const std::vector<std::string>& literals, std::string_vi
       pos = text.size();
       break;
     }
-    size_t found = text.find(literals[k], pos);
+    size_t found = FindLiteral(text, literals[k], pos);
     if (found == npos) return false;
     (*groups)[k] = {pos, found};
     pos = found + literals[k].size();
@@ -102,9 +102,12 @@ class ParseStage final : public StreamingStage {
   }
   Status Push(Record& r) override {
     r.At(widest_);  // no slot moves below: `v` and views into it stay valid
-    const Value& v = r.Get(input_);
     bool matched = false;
-    if (!v.is_null()) {
+    std::string_view raw;
+    if (r.RawView(input_, &raw)) {  // the event's text, not copied
+      matched = Search(raw);
+      if (matched) Assign(r, raw);
+    } else if (const Value& v = r.Get(input_); !v.is_null()) {
       if (v.is_string()) {
         matched = Search(v.str());
         if (matched) Assign(r, v.str());
@@ -172,17 +175,21 @@ class RegexStage final : public StreamingStage {
   }
   Status Push(Record& r) override {
     r.At(widest_);  // no slot moves below: `v` and views into it stay valid
-    const Value& v = r.Get(input_);
-    // The input's own text when no output overwrites it; else a copy.
+    // The input's own text (or the event's, not copied) when no output overwrites it; else a copy.
     std::string_view text;
-    if (v.is_string() && !alias_) {
-      text = v.str();
-    } else {
-      text_.clear();
-      v.AppendText(&text_);
-      text = text_;
+    bool null = false;
+    if (!r.RawView(input_, &text)) {
+      const Value& v = r.Get(input_);
+      null = v.is_null();
+      if (v.is_string() && !alias_) {
+        text = v.str();
+      } else {
+        text_.clear();
+        v.AppendText(&text_);
+        text = text_;
+      }
     }
-    if (v.is_null() || !re_->Search(text, 0, &groups_)) {
+    if (null || !re_->Search(text, 0, &groups_)) {
       if (!nodrop_) return Ok();
       for (int id : outputs_) {
         if (!r.Has(id)) r.Set(id, Value::Null());

@@ -114,4 +114,14 @@ class Value {
 std::optional<Value> ToNum(const Value& v);
 std::optional<Value> ParseNumber(std::string_view text);
 
+// ToNum without building a Value (hot loops: comparisons and arithmetic).
+struct Number {
+  bool is_int = false;
+  int64_t i = 0;
+  double d = 0;
+  double AsDouble() const { return is_int ? static_cast<double>(i) : d; }
+};
+// false when v is not numeric (ToNum's nullopt).
+bool ToNumber(const Value& v, Number* out);
+
 }  // namespace cairn::query
