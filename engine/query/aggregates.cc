@@ -1,7 +1,9 @@
 // Blocking operators: aggregates, count_frequent, sort, transpose, outlier, fillmissing, total,
 // logreduce/summarize.
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -139,11 +141,15 @@ class AggregateStage final : public BlockingStage {
   }
 
   Status Push(Record& r) override {
-    key_.clear();
-    for (int id : keys_) AppendKey(&key_, r.Get(id));
-    // Consecutive events often fall in the same group: the last one is checked first.
-    Group* gp = last_group_;
-    if (gp == nullptr || key_ != last_key_) {
+    // Consecutive events often fall in the same group: the last one is checked first, on the
+    // values themselves (the same values make the same key; others go the key's way).
+    Group* gp = SameKeysAsLast(r) ? last_group_ : nullptr;
+    if (gp == nullptr) {
+      key_.clear();
+      for (int id : keys_) AppendKey(&key_, r.Get(id));
+      if (last_group_ != nullptr && key_ == last_key_) gp = last_group_;
+    }
+    if (gp == nullptr) {
       auto it = groups_.find(key_);
       if (it == groups_.end()) {
         if (groups_.size() >= 1000000) return TooManyGroups();
@@ -155,6 +161,8 @@ class AggregateStage final : public BlockingStage {
       gp = &it->second;  // node-based map: stays valid as groups are added
       last_group_ = gp;
       last_key_.assign(key_);
+      last_values_.resize(keys_.size());
+      for (size_t k = 0; k < keys_.size(); ++k) last_values_[k] = r.Get(keys_[k]);
     }
     Group& g = *gp;
     for (size_t k = 0; k < aggs_.size(); ++k) {
@@ -353,8 +361,36 @@ class AggregateStage final : public BlockingStage {
   int timeslice_ = -1;
   std::unordered_map<std::string, Group> groups_;
   std::string key_;
+  // Whether the record's key values are those of last_group_ (last_values_): same kind, same
+  // payload. Values that differ may still share a key (an int and a double of one number).
+  bool SameKeysAsLast(const Record& r) const {
+    if (last_group_ == nullptr || last_values_.size() != keys_.size()) return false;
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      const Value& v = r.Get(keys_[k]);
+      const Value& w = last_values_[k];
+      if (v.kind() != w.kind()) return false;
+      switch (v.kind()) {
+        case Value::Kind::kNull: break;
+        case Value::Kind::kString:
+          if (v.str() != w.str()) return false;
+          break;
+        case Value::Kind::kInt:
+          if (v.int_value() != w.int_value()) return false;
+          break;
+        case Value::Kind::kDouble:
+          if (std::bit_cast<uint64_t>(v.double_value()) != std::bit_cast<uint64_t>(w.double_value())) return false;
+          break;
+        case Value::Kind::kBool:
+          if (v.bool_value() != w.bool_value()) return false;
+          break;
+      }
+    }
+    return true;
+  }
+
   Group* last_group_ = nullptr;  // the group of the previous event, whose key is last_key_
   std::string last_key_;
+  std::vector<Value> last_values_;  // and whose key values these are
   std::string text_;  // count_distinct's value as text
 };
 

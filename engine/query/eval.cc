@@ -41,12 +41,46 @@ bool GlobMatch(std::string_view p, std::string_view t, bool caseless, bool quest
 
 namespace {
 
-int CmpDouble(double a, double b) { return a < b ? -1 : (a > b ? 1 : 0); }
+int CmpDouble(double a, double b);
 
-int CmpNumbers(const Number& a, const Number& b) {
+}  // namespace
+
+int CompareNumbers(const Number& a, const Number& b) {
   if (a.is_int && b.is_int) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
   return CmpDouble(a.AsDouble(), b.AsDouble());
 }
+
+bool NumericComparison::Match(const Expr& e, NumericComparison* out) {
+  if (e.kind != Expr::Kind::kBinary || e.args.size() != 2) return false;
+  const Expr* field = &e.args[0];
+  const Expr* literal = &e.args[1];
+  bool flipped = false;
+  if (field->kind != Expr::Kind::kField) {
+    std::swap(field, literal);
+    flipped = true;
+  }
+  if (field->kind != Expr::Kind::kField || field->field_id < 0 || literal->kind != Expr::Kind::kLiteral ||
+      !literal->value.is_number()) {
+    return false;
+  }
+  Op op;
+  if (e.op == "<") op = flipped ? Op::kGt : Op::kLt;
+  else if (e.op == ">") op = flipped ? Op::kLt : Op::kGt;
+  else if (e.op == "<=") op = flipped ? Op::kGe : Op::kLe;
+  else if (e.op == ">=") op = flipped ? Op::kLe : Op::kGe;
+  else return false;
+  out->field_ = field->field_id;
+  out->op_ = op;
+  if (!ToNumber(literal->value, &out->literal_)) return false;
+  return true;
+}
+
+namespace {
+
+int CmpDouble(double a, double b) { return a < b ? -1 : (a > b ? 1 : 0); }
+
+
+int CmpNumbers(const Number& a, const Number& b) { return CompareNumbers(a, b); }
 
 int CmpNumbers(const Value& a, const Value& b) {
   if (a.is_int() && b.is_int()) {

@@ -128,6 +128,11 @@ struct Record {
     s.value = std::move(v);
     s.set = true;
   }
+  void SetTime(int id, int64_t ms) {
+    Slot& s = At(id);
+    s.value.SetInt(ms, true);
+    s.set = true;
+  }
   void SetString(int id, std::string_view text) {
     Slot& s = At(id);
     s.value.SetString(text);
@@ -171,6 +176,34 @@ bool Truthy(const Value& v);
 bool CompareEq(const Value& a, const Value& b);
 // -1/0/1 or nullopt when not comparable (mixed numeric/non-numeric).
 std::optional<int> CompareOrder(const Value& a, const Value& b);
+// -1/0/1: CompareOrder of two numbers (integers exactly, else as doubles).
+int CompareNumbers(const Number& a, const Number& b);
+// `field < number` (<, >, <=, >=; either side may be the field) decided without Eval: a field's
+// order against a numeric literal is only ever its number's (CompareOrder: a non-numeric or null
+// value against a number is not comparable, so false).
+class NumericComparison {
+ public:
+  // Whether e has that shape (ResolveExpr done); *out then evaluates it.
+  static bool Match(const Expr& e, NumericComparison* out);
+  bool Holds(const Record& r) const {
+    Number x;
+    if (!ToNumber(r.Get(field_), &x)) return false;
+    const int c = CompareNumbers(x, literal_);
+    switch (op_) {
+      case Op::kLt: return c < 0;
+      case Op::kGt: return c > 0;
+      case Op::kLe: return c <= 0;
+      case Op::kGe: return c >= 0;
+    }
+    return false;
+  }
+
+ private:
+  enum class Op { kLt, kGt, kLe, kGe };
+  int field_ = -1;
+  Number literal_;
+  Op op_ = Op::kLt;
+};
 // Sort order of spec §15.2 (numbers numerically before strings; nulls handled by the caller).
 int SortCompare(const Value& a, const Value& b);
 // Anchored glob with '*' (and '?' when question is true).

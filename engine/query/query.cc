@@ -275,7 +275,7 @@ class EventFeeder {
       base_.raw_view = raw;
       base_.raw_pending = true;
     }
-    values[id_mt_] = Value::Time(ts);
+    values[id_mt_].SetInt(ts, true);
     if (plan_.need[id_size_]) values[id_size_] = Value::Int(static_cast<int64_t>(raw.size()));
     // Consecutive events mostly share their source: its fields are set when it changes.
     if (source_id != base_.source_id || !source_set_) {
@@ -865,7 +865,8 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       // Straight from the index (one SQL row per candidate costs more than the rest of such a
       // query); the events above the watermark it adds are not in any block read.
       CAIRN_ASSIGN_OR_RETURN(candidates, store.KeywordCandidates(sp.required_kw));
-      std::sort(candidates.begin(), candidates.end());
+      // Ascending already, as a rule (the index's ids, then those above its watermark).
+      if (!std::is_sorted(candidates.begin(), candidates.end())) std::sort(candidates.begin(), candidates.end());
       candidates.erase(std::upper_bound(candidates.begin(), candidates.end(), watermark), candidates.end());
     }
     BlockScan::KeepFn keep = [&](int64_t first_id, int64_t last_id, int64_t min_ts, int64_t max_ts,

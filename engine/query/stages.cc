@@ -738,6 +738,7 @@ class WhereStage final : public StreamingStage {
   WhereStage(Operator op, ExecContext& ctx) : op_(std::move(op)), ctx_(ctx) {
     ResolveExpr(op_.expr, ctx_.fields);
     const Expr& e = op_.expr;
+    numeric_ = NumericComparison::Match(e, &comparison_);
     // field = "literal": remember the values seen, for the hint when nothing matches.
     if (e.kind == Expr::Kind::kBinary && e.op == "=") {
       const Expr* f = nullptr;
@@ -774,7 +775,7 @@ class WhereStage final : public StreamingStage {
         else if (seen_.size() < 10000) seen_.emplace(std::string(text), 1);
       }
     }
-    if (!Truthy(Eval(op_.expr, r))) return Ok();
+    if (numeric_ ? !comparison_.Holds(r) : !Truthy(Eval(op_.expr, r))) return Ok();
     ++passed_;
     return next_->Push(r);
   }
@@ -817,6 +818,8 @@ class WhereStage final : public StreamingStage {
  private:
   Operator op_;
   ExecContext& ctx_;
+  bool numeric_ = false;  // op_.expr is a field against a number: comparison_ decides
+  NumericComparison comparison_;
   int hint_field_ = -1;
   std::string hint_name_;
   std::string hint_literal_;
@@ -877,8 +880,8 @@ class TimesliceStage final : public StreamingStage {
       start = FloorDiv(t + shift, size_) * size_ - shift;
       end = start + size_;
     }
-    r.Set(target_, Value::Time(start));
-    r.Set(end_, Value::Time(end));
+    r.SetTime(target_, start);
+    r.SetTime(end_, end);
     return next_->Push(r);
   }
 

@@ -70,6 +70,13 @@ class Value {
     time_ = false;
     str_.assign(s.data(), s.size());
   }
+  // Sets an integer (a time when `time`) in place, keeping the string buffer (hot loops).
+  void SetInt(int64_t i, bool time = false) {
+    kind_ = Kind::kInt;
+    time_ = time;
+    int_ = i;
+    str_.clear();
+  }
   // Makes the value an empty string and returns its buffer to fill in place (hot loops).
   std::string& ResetString() {
     kind_ = Kind::kString;

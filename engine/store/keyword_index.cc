@@ -23,7 +23,7 @@ namespace cairn::store {
 
 namespace internal {
 
-bool ReadVarint(const unsigned char*& p, const unsigned char* end, uint64_t* out) {
+bool ReadVarintSlow(const unsigned char*& p, const unsigned char* end, uint64_t* out) {
   uint64_t value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (p >= end) return false;
@@ -432,6 +432,11 @@ class KwReader {
   // *within when given.
   Status Exact(std::string_view key, std::vector<int64_t>* out, const std::vector<int64_t>* within = nullptr) {
     key = key.substr(0, kMaxKeywordBytes);
+    // Without `within`, every segment's postings are gathered first (a byte or more per id), so
+    // that the ids go into memory reserved once: growing the list segment by segment copied it
+    // and touched fresh pages again and again (a third of a keyword query's candidate time).
+    gathered_.clear();
+    ends_.clear();
     for (int64_t seg : segments_) {
       sqlite3_stmt* st = floor_.get();
       sqlite3_reset(st);
@@ -443,12 +448,28 @@ class KwReader {
       bool ok = true;
       bool damaged = !ForEachBlockEntry(ColumnBlob(st, 1), [&](std::string_view k, std::string_view postings) {
         if (k < key) return true;
-        if (k == key) ok = within ? DecodePostingsWithin(postings, *within, out) : DecodePostings(postings, out);
+        if (k != key) return false;
+        if (within) {
+          ok = DecodePostingsWithin(postings, *within, out);
+        } else {
+          gathered_.append(postings);
+          ends_.push_back(gathered_.size());
+        }
         return false;
       });
       if (damaged || !ok) return Error::CorruptInput("the keyword index of the case is damaged");
     }
     sqlite3_reset(floor_.get());
+    if (!within) {
+      out->reserve(out->size() + gathered_.size());
+      size_t begin = 0;
+      for (size_t end : ends_) {
+        if (!DecodePostings(std::string_view(gathered_).substr(begin, end - begin), out)) {
+          return Error::CorruptInput("the keyword index of the case is damaged");
+        }
+        begin = end;
+      }
+    }
     SortUnique(out);
     return Ok();
   }
@@ -499,6 +520,8 @@ class KwReader {
  private:
   sqlite3* db_ = nullptr;
   std::vector<int64_t> segments_;
+  std::string gathered_;      // Exact: the postings of every segment, back to back
+  std::vector<size_t> ends_;  // and where each segment's end
   Stmt floor_;
   Stmt range_;
 };

@@ -111,7 +111,17 @@ bool ForEachBlockEntry(std::string_view data, Fn&& fn);
 bool DecodePostings(std::string_view postings, std::vector<int64_t>* out);
 
 namespace internal {
-bool ReadVarint(const unsigned char*& p, const unsigned char* end, uint64_t* out);
+bool ReadVarintSlow(const unsigned char*& p, const unsigned char* end, uint64_t* out);
+// LEB128, moving p past it; false when it runs past end or over 64 bits. Inline with a one-byte
+// fast path: ids, times, lengths and posting deltas are mostly below 128 (a fifth of a scan's
+// CPU went to the call before).
+inline bool ReadVarint(const unsigned char*& p, const unsigned char* end, uint64_t* out) {
+  if (p < end && *p < 0x80) {
+    *out = *p++;
+    return true;
+  }
+  return ReadVarintSlow(p, end, out);
+}
 void AppendVarint(std::string* out, uint64_t value);  // LEB128
 }  // namespace internal
 
