@@ -112,12 +112,17 @@ bool DecodePostings(std::string_view postings, std::vector<int64_t>* out);
 
 namespace internal {
 bool ReadVarintSlow(const unsigned char*& p, const unsigned char* end, uint64_t* out);
-// LEB128, moving p past it; false when it runs past end or over 64 bits. Inline with a one-byte
-// fast path: ids, times, lengths and posting deltas are mostly below 128 (a fifth of a scan's
-// CPU went to the call before).
+// LEB128, moving p past it; false when it runs past end or over 64 bits. Inline, with fast paths
+// for one and two bytes: ids, times, lengths and posting deltas are mostly below 16,384 (the
+// calls were 5 % of a scan's CPU).
 inline bool ReadVarint(const unsigned char*& p, const unsigned char* end, uint64_t* out) {
   if (p < end && *p < 0x80) {
     *out = *p++;
+    return true;
+  }
+  if (end - p >= 2 && p[1] < 0x80) {  // two bytes: text lengths, most time deltas
+    *out = static_cast<uint64_t>(p[0] & 0x7f) | (static_cast<uint64_t>(p[1]) << 7);
+    p += 2;
     return true;
   }
   return ReadVarintSlow(p, end, out);

@@ -270,5 +270,43 @@ TEST(KeywordIndexTest, CasesWithTheOldFtsIndexKeepWorkingAndMigrate) {
   }
 }
 
+// LEB128 as read by every decoder of the case (postings, event blocks, leaf columns): each length
+// of encoding, and the fast paths' edges, read back exactly; truncated or overlong input refused.
+TEST(KeywordIndexTest, VarintsReadBackAtEveryLength) {
+  std::vector<uint64_t> values;
+  for (int bits = 0; bits <= 64; ++bits) {
+    const uint64_t top = bits == 64 ? UINT64_MAX : (uint64_t{1} << bits);
+    for (uint64_t v : {top - 1, top, top + 1}) values.push_back(v);
+  }
+  std::string bytes;
+  for (uint64_t v : values) internal::AppendVarint(&bytes, v);
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const auto* end = p + bytes.size();
+  for (uint64_t want : values) {
+    uint64_t got = 0;
+    ASSERT_TRUE(internal::ReadVarint(p, end, &got)) << want;
+    EXPECT_EQ(got, want);
+  }
+  EXPECT_EQ(p, end);
+
+  // 127, 128 and 16,383 take 1, 2 and 2 bytes; 16,384 takes 3.
+  for (auto [value, length] : std::vector<std::pair<uint64_t, size_t>>{{127, 1}, {128, 2}, {16383, 2}, {16384, 3}}) {
+    std::string one;
+    internal::AppendVarint(&one, value);
+    EXPECT_EQ(one.size(), length) << value;
+    // Every proper prefix is refused, and leaves nothing read past its end.
+    for (size_t cut = 0; cut < one.size(); ++cut) {
+      const auto* q = reinterpret_cast<const unsigned char*>(one.data());
+      uint64_t got = 0;
+      EXPECT_FALSE(internal::ReadVarint(q, q + cut, &got)) << value << " cut at " << cut;
+    }
+  }
+  // Eleven continuation bytes: more than 64 bits.
+  const std::string overlong(11, '\x80');
+  const auto* q = reinterpret_cast<const unsigned char*>(overlong.data());
+  uint64_t got = 0;
+  EXPECT_FALSE(internal::ReadVarint(q, q + overlong.size(), &got));
+}
+
 }  // namespace
 }  // namespace cairn::store
