@@ -72,7 +72,7 @@ class BlockingStage : public Stage {
     CAIRN_TRY(next_->Begin(shape));
     Record out;
     for (CompactRow& row : rows) {
-      for (auto& slot : out.slots) slot.set = false;
+      out.UnsetSlots();
       for (auto& [id, v] : row.sets) out.Set(id, std::move(v));
       CAIRN_TRY(next_->Push(out));
     }

@@ -305,7 +305,7 @@ class EventFeeder {
         else v.SetString(st->Text(f.col));
       }
     }
-    for (auto& slot : rec_.slots) slot.set = false;
+    rec_.UnsetSlots();
     rec_.owned.reset();
     rec_.base = &base_;
     return leaves ? head->PushJsonLeaves(rec_, *leaves) : head->Push(rec_);
