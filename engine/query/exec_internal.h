@@ -199,7 +199,17 @@ class NumericComparison {
   static bool Match(const Expr& e, NumericComparison* out);
   bool Holds(const Record& r) const {
     Number x;
-    if (!ToNumber(r.Get(field_), &x)) return false;
+    return ToNumber(r.Get(field_), &x) && Holds(x);
+  }
+  // For the field holding the string `text`.
+  bool HoldsText(std::string_view text) const {
+    Number x;
+    return ToNumber(text, &x) && Holds(x);
+  }
+  int field() const { return field_; }
+
+ private:
+  bool Holds(const Number& x) const {
     const int c = CompareNumbers(x, literal_);
     switch (op_) {
       case Op::kLt: return c < 0;
@@ -210,12 +220,12 @@ class NumericComparison {
     return false;
   }
 
- private:
   enum class Op { kLt, kGt, kLe, kGe };
   int field_ = -1;
   Number literal_;
   Op op_ = Op::kLt;
 };
+
 // Sort order of spec §15.2 (numbers numerically before strings; nulls handled by the caller).
 int SortCompare(const Value& a, const Value& b);
 // Anchored glob with '*' (and '?' when question is true).

@@ -106,15 +106,24 @@ class ParseStage final : public StreamingStage {
     std::string_view raw;
     if (r.RawView(input_, &raw)) {  // the event's text, not copied
       matched = Search(raw);
-      if (matched) Assign(r, raw);
+      if (matched) {
+        if (Filtered(raw)) return Ok();
+        Assign(r, raw);
+      }
     } else if (const Value& v = r.Get(input_); !v.is_null()) {
       if (v.is_string()) {
         matched = Search(v.str());
-        if (matched) Assign(r, v.str());
+        if (matched) {
+          if (Filtered(v.str())) return Ok();
+          Assign(r, v.str());
+        }
       } else {
         std::string text = v.ToText();
         matched = Search(text);
-        if (matched) Assign(r, text);
+        if (matched) {
+          if (Filtered(text)) return Ok();
+          Assign(r, text);
+        }
       }
     }
     if (!matched) {
@@ -127,9 +136,30 @@ class ParseStage final : public StreamingStage {
   }
 
  private:
+  void Linked() override {
+    // A `where` on one of the captures right after: records it would drop are dropped here,
+    // before the captures are set (it still decides on the others).
+    filter_ = nullptr;
+    if (const NumericComparison* f = next_ ? next_->NumericFilter() : nullptr) {
+      for (size_t k = outputs_.size(); k-- > 0;) {  // the last capture into the field wins
+        if (outputs_[k] == f->field()) {
+          filter_ = f;
+          filter_group_ = k + 1;
+          break;
+        }
+      }
+    }
+  }
   bool Search(std::string_view text) {
     if (!literal_search_) return re_->Search(text, 0, &groups_);
     return ParseLiteralSearch(literals_, text, &groups_);
+  }
+  // Whether the next stage's filter would drop the record once its captures are set from text.
+  bool Filtered(std::string_view text) const {
+    if (filter_ == nullptr) return false;
+    auto [b, e] = groups_[filter_group_];
+    if (b == std::string_view::npos) return false;  // set to null: the filter decides on that
+    return !filter_->HoldsText(text.substr(b, e - b));
   }
 
   void Assign(Record& r, std::string_view text) {
@@ -158,6 +188,8 @@ class ParseStage final : public StreamingStage {
   bool alias_ = false;                 // the input is one of the outputs
   int widest_ = 0;                     // the largest field id written or read
   std::vector<std::pair<size_t, size_t>> groups_;
+  const NumericComparison* filter_ = nullptr;  // the next stage's, on capture filter_group_
+  size_t filter_group_ = 0;
 };
 
 // ---- parse regex -------------------------------------------------------------------------
@@ -757,6 +789,8 @@ class WhereStage final : public StreamingStage {
       }
     }
   }
+  const NumericComparison* NumericFilter() const override { return numeric_ ? &comparison_ : nullptr; }
+
   Status Push(Record& r) override {
     // The hint is only given when nothing passes: once something has, stop counting.
     if (hint_field_ >= 0 && passed_ == 0) {

@@ -66,9 +66,19 @@ class Stage {
     return Error::Internal("this operator does not read leaf columns");
   }
 
-  void set_next(Stage* next) { next_ = next; }
+  // A stage that only passes on the records where one field, compared with a number, holds
+  // (`where FIELD > 400`): that comparison. The stage before it may drop the other records early
+  // (parse does, before setting its captures). Null for every other stage.
+  virtual const NumericComparison* NumericFilter() const { return nullptr; }
+
+  void set_next(Stage* next) {
+    next_ = next;
+    Linked();
+  }
 
  protected:
+  // Called when next_ is set (the next stage is built by then).
+  virtual void Linked() {}
   Stage* next_ = nullptr;
 };
 

@@ -130,5 +130,7 @@ struct Number {
 };
 // false when v is not numeric (ToNum's nullopt).
 bool ToNumber(const Value& v, Number* out);
+// The same for a string value's text.
+bool ToNumber(std::string_view text, Number* out);
 
 }  // namespace cairn::query

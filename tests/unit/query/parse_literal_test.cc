@@ -2,6 +2,7 @@
 // the regex it stands for, and parse queries whose exact answers pin the captures down.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -121,6 +122,47 @@ TEST(ParseLiteralTest, QueriesGiveTheRegexAnswers) {
   auto re = c.Run("| parse regex \"x=(?<tail>[a-z]{3})\" | fields tail");
   ASSERT_EQ(re.rows.size(), 1u);
   EXPECT_EQ(re.Get(0, "tail").str(), "abc");
+}
+
+// parse followed by `where CAPTURE > N` drops the records the where would drop before setting its
+// captures (ParseStage's filter): the answers are those of the same where evaluated in full
+// (`and 1 = 1` keeps it off the shortcut), capture by capture.
+TEST(ParseLiteralTest, ANumericWhereRightAfterParseKeepsItsAnswers) {
+  CaseBuilder c;
+  auto src = c.Source({"t"}, SourceType::kGeneric);
+  const std::vector<std::string> lines = {
+      "s=403; t=1;", "s=200; t=2;", "s=-; t=3;", "s=500.5; t=404;", "s= 404 ; t=5;", "s=abc; t=999;",
+      "s=1e3; t=7;", "s=; t=8;", "no capture here", "s=401; t=100;", "s=+401; t=1000;", "s=400; t=401;",
+  };
+  int second = 0;
+  for (const std::string& line : lines) {
+    c.Add(src, "2019-02-06T00:00:" + std::string(second < 10 ? "0" : "") + std::to_string(second) + "Z", line);
+    ++second;
+  }
+  auto rows = [](const QueryTable& t, const std::string& field) {
+    std::vector<std::string> out;
+    for (size_t k = 0; k < t.rows.size(); ++k) out.push_back(t.Get(k, field).ToText());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"| parse \"s=*;\" as s | where s > 400 | fields s", {" 404 ", "+401", "1e3", "401", "403", "500.5"}},
+      {"| parse \"s=*;\" as s | where 400 >= s | fields s", {"200", "400"}},
+      {"| parse \"s=*; t=*;\" as s, t | where t > 400 | fields t", {"1000", "401", "404", "999"}},
+      // Two captures into one field: the last one is the field's.
+      {"| parse \"s=*; t=*;\" as x, x | where x <= 8 | fields x", {"1", "2", "3", "5", "7", "8"}},
+      // nodrop: the line without the anchor has a null capture, which no comparison passes.
+      {"| parse \"s=*;\" as s nodrop | where s >= 401 | fields s", {" 404 ", "+401", "1e3", "401", "403", "500.5"}},
+      // The input is the output.
+      {"| parse \"s=*;\" as s | parse field=s \"4*\" as s | where s > 0 | fields s", {"01", "01", "03", "04 "}},
+  };
+  for (const auto& [query, want] : cases) {
+    std::string full = query;
+    full.replace(full.find(" | fields"), 0, " and 1 = 1");
+    const std::string field = query.substr(query.rfind(' ') + 1);  // the one `fields` keeps
+    EXPECT_EQ(rows(c.Run(query), field), want) << query;
+    EXPECT_EQ(rows(c.Run(full), field), want) << full;
+  }
 }
 
 }  // namespace
