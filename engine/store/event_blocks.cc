@@ -18,15 +18,6 @@ using internal::AppendVarint;
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-// Reads n varints into out (resized); false when the input ends early.
-bool ReadVarints(const unsigned char*& p, const unsigned char* end, size_t n, std::vector<uint64_t>* scratch) {
-  scratch->resize(n);
-  for (size_t k = 0; k < n; ++k) {
-    if (!internal::ReadVarint(p, end, &(*scratch)[k])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 // Payload: varint n; n varint id deltas (the first from 0); n zigzag-varint time deltas (the
@@ -171,25 +162,33 @@ DecodedBlock::Header DecodedBlock::DecodeHeader(std::string_view prefix, size_t 
 bool DecodedBlock::ReadHeader(const unsigned char*& p, const unsigned char* end) {
   uint64_t n = 0;
   if (!internal::ReadVarint(p, end, &n) || n > kBlockMaxEvents * 4 || n > payload_.size()) return false;
-  std::vector<uint64_t>& scratch = scratch_;
-  if (!ReadVarints(p, end, n, &scratch)) return false;
-  ids_.resize(n);
-  int64_t prev = 0;
+  // Each array decoded straight into its place (a scan decodes every block's arrays).
   // Unsigned sums: a damaged blob's deltas may overflow (wrapping is defined, and harmless here).
-  auto add = [](int64_t a, uint64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + b); };
-  for (size_t k = 0; k < n; ++k) ids_[k] = prev = add(prev, scratch[k]);
-  if (!ReadVarints(p, end, n, &scratch)) return false;
+  ids_.resize(n);
+  uint64_t sum = 0, v = 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (!internal::ReadVarint(p, end, &v)) return false;
+    sum += v;
+    ids_[k] = static_cast<int64_t>(sum);
+  }
   ts_.resize(n);
-  prev = 0;
-  for (size_t k = 0; k < n; ++k) ts_[k] = prev = add(prev, static_cast<uint64_t>(UnZigZag(scratch[k])));
-  if (!ReadVarints(p, end, n, &scratch)) return false;
-  source_ids_.assign(scratch.begin(), scratch.end());
-  if (!ReadVarints(p, end, n, &scratch)) return false;
+  sum = 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (!internal::ReadVarint(p, end, &v)) return false;
+    sum += static_cast<uint64_t>(UnZigZag(v));
+    ts_[k] = static_cast<int64_t>(sum);
+  }
+  source_ids_.resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    if (!internal::ReadVarint(p, end, &v)) return false;
+    source_ids_[k] = static_cast<int64_t>(v);
+  }
   ends_.resize(n);
   uint64_t total = 0;
   for (size_t k = 0; k < n; ++k) {
-    total += scratch[k];
-    if (total > UINT32_MAX) return false;
+    if (!internal::ReadVarint(p, end, &v)) return false;
+    total += v;
+    if (v > UINT32_MAX || total > UINT32_MAX) return false;
     ends_[k] = static_cast<uint32_t>(total);
   }
   return true;

@@ -98,7 +98,6 @@ class DecodedBlock {
   const char* text_ = nullptr;
   std::vector<int64_t> ids_, ts_, source_ids_;
   std::vector<uint32_t> ends_;
-  std::vector<uint64_t> scratch_;
 };
 
 // Parses EventBlock::sources ("3,4") into ids; false when malformed.
