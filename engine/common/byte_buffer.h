@@ -2,12 +2,24 @@
 // A byte buffer for hot loops that refill it again and again (decoded blocks, blobs read from
 // SQLite): Resize() never initialises bytes (std::string::resize writes zeros over every new
 // byte) and never gives memory back. Move-only.
+//
+// Buffers of 1 MiB and more are placed on 2 MiB boundaries and offered to the kernel for
+// transparent huge pages (madvise; Linux's default THP mode): their first touch then costs one
+// page fault per 2 MiB rather than one per 4 KiB, and page faults are dear on virtual machines
+// (a tenth of a block scan's CPU went to them).
 
 #include <cstddef>
+#include <cstdlib>
 #include <memory>
 #include <string_view>
 
 namespace cairn {
+
+namespace internal {
+// Memory for a ByteBuffer of `size` bytes (big ones aligned and advised, see above); nullptr when
+// out of memory. Freed with std::free.
+char* AllocateBufferBytes(size_t size);
+}  // namespace internal
 
 class ByteBuffer {
  public:
@@ -19,8 +31,11 @@ class ByteBuffer {
   void Resize(size_t size) {
     if (size > capacity_) {
       size_t grown = capacity_ + capacity_ / 2;
-      capacity_ = size > grown ? size : grown;
-      data_.reset(new char[capacity_]);
+      size_t want = size > grown ? size : grown;
+      char* bytes = internal::AllocateBufferBytes(want);
+      if (bytes == nullptr) throw std::bad_alloc();
+      data_.reset(bytes);
+      capacity_ = want;
     }
     size_ = size;
   }
@@ -30,7 +45,10 @@ class ByteBuffer {
   std::string_view view() const { return std::string_view(data_.get(), size_); }
 
  private:
-  std::unique_ptr<char[]> data_;
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::unique_ptr<char[], Free> data_;
   size_t size_ = 0;
   size_t capacity_ = 0;
 };

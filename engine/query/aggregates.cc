@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -92,9 +93,18 @@ struct AggState {
   double dsum = 0;
   int64_t n = 0;
   double mean = 0, m2 = 0;  // Welford
-  std::optional<Value> min, max;
-  std::unordered_set<std::string> distinct;
-  std::vector<double> values;
+  // What only min, max, count_distinct and pct keep: made on first use, so that a group of
+  // counts and sums is a few words (groups are many: one per minute and value, per thread).
+  struct Extra {
+    std::optional<Value> min, max;
+    std::unordered_set<std::string> distinct;
+    std::vector<double> values;
+  };
+  std::unique_ptr<Extra> extra;
+  Extra& x() {
+    if (!extra) extra = std::make_unique<Extra>();
+    return *extra;
+  }
 };
 
 class AggregateStage final : public BlockingStage {
@@ -177,7 +187,8 @@ class AggregateStage final : public BlockingStage {
         if (v.is_null()) continue;
         text_.clear();
         v.AppendText(&text_);
-        if (s.distinct.find(text_) == s.distinct.end()) s.distinct.insert(text_);
+        auto& distinct = s.x().distinct;
+        if (distinct.find(text_) == distinct.end()) distinct.insert(text_);
         continue;
       }
       if (f == Func::kOther) continue;
@@ -196,10 +207,10 @@ class AggregateStage final : public BlockingStage {
           s.dsum += d;
           break;
         case Func::kMin:
-          if (!s.min || SortCompare(*num, *s.min) < 0) s.min = *num;
+          if (auto& min = s.x().min; !min || SortCompare(*num, *min) < 0) min = *num;
           break;
         case Func::kMax:
-          if (!s.max || SortCompare(*num, *s.max) > 0) s.max = *num;
+          if (auto& max = s.x().max; !max || SortCompare(*num, *max) > 0) max = *num;
           break;
         case Func::kStddev: {
           double delta = d - s.mean;
@@ -207,7 +218,7 @@ class AggregateStage final : public BlockingStage {
           s.m2 += delta * (d - s.mean);
           break;
         }
-        case Func::kPct: s.values.push_back(d); break;
+        case Func::kPct: s.x().values.push_back(d); break;
         default: break;
       }
     }
@@ -239,21 +250,21 @@ class AggregateStage final : public BlockingStage {
         if (fn == "count") {
           r.Set(out_ids_[out++], Value::Int(s.count));
         } else if (fn == "count_distinct") {
-          r.Set(out_ids_[out++], Value::Int(static_cast<int64_t>(s.distinct.size())));
+          r.Set(out_ids_[out++], Value::Int(s.extra ? static_cast<int64_t>(s.extra->distinct.size()) : 0));
         } else if (fn == "sum") {
           r.Set(out_ids_[out++], s.all_int && !s.overflow ? Value::Int(s.isum) : Value::Double(s.dsum));
         } else if (fn == "avg") {
           r.Set(out_ids_[out++], s.n ? Value::Double(s.dsum / static_cast<double>(s.n)) : Value::Null());
         } else if (fn == "min") {
-          r.Set(out_ids_[out++], s.min ? *s.min : Value::Null());
+          r.Set(out_ids_[out++], s.extra && s.extra->min ? *s.extra->min : Value::Null());
         } else if (fn == "max") {
-          r.Set(out_ids_[out++], s.max ? *s.max : Value::Null());
+          r.Set(out_ids_[out++], s.extra && s.extra->max ? *s.extra->max : Value::Null());
         } else if (fn == "stddev") {
           Value v = s.n == 0 ? Value::Null()
                              : Value::Double(s.n == 1 ? 0.0 : std::sqrt(s.m2 / static_cast<double>(s.n - 1)));
           r.Set(out_ids_[out++], v);
         } else if (fn == "pct") {
-          std::vector<double> sorted = s.values;
+          std::vector<double> sorted = s.extra ? s.extra->values : std::vector<double>();
           std::sort(sorted.begin(), sorted.end());
           for (double p : aggs_[k].percentiles) {
             if (sorted.empty()) {
@@ -326,7 +337,6 @@ class AggregateStage final : public BlockingStage {
   }
   static void Merge(AggState& a, AggState& b) {
     a.count += b.count;
-    a.distinct.merge(b.distinct);
     if (!b.all_int) a.all_int = false;
     if (b.overflow || __builtin_add_overflow(a.isum, b.isum, &a.isum)) a.overflow = true;
     a.dsum += b.dsum;
@@ -338,9 +348,14 @@ class AggregateStage final : public BlockingStage {
       a.m2 += b.m2 + delta * delta * na * nb / n;
     }
     a.n += b.n;
-    if (b.min && (!a.min || SortCompare(*b.min, *a.min) < 0)) a.min = std::move(b.min);
-    if (b.max && (!a.max || SortCompare(*b.max, *a.max) > 0)) a.max = std::move(b.max);
-    a.values.insert(a.values.end(), b.values.begin(), b.values.end());
+    if (b.extra) {
+      AggState::Extra& ax = a.x();
+      AggState::Extra& bx = *b.extra;
+      ax.distinct.merge(bx.distinct);
+      if (bx.min && (!ax.min || SortCompare(*bx.min, *ax.min) < 0)) ax.min = std::move(bx.min);
+      if (bx.max && (!ax.max || SortCompare(*bx.max, *ax.max) > 0)) ax.max = std::move(bx.max);
+      ax.values.insert(ax.values.end(), bx.values.begin(), bx.values.end());
+    }
   }
   static Func FuncOf(const std::string& fn) {
     if (fn == "count") return Func::kCount;
