@@ -41,46 +41,7 @@ bool GlobMatch(std::string_view p, std::string_view t, bool caseless, bool quest
 
 namespace {
 
-int CmpDouble(double a, double b);
-
-}  // namespace
-
-int CompareNumbers(const Number& a, const Number& b) {
-  if (a.is_int && b.is_int) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
-  return CmpDouble(a.AsDouble(), b.AsDouble());
-}
-
-bool NumericComparison::Match(const Expr& e, NumericComparison* out) {
-  if (e.kind != Expr::Kind::kBinary || e.args.size() != 2) return false;
-  const Expr* field = &e.args[0];
-  const Expr* literal = &e.args[1];
-  bool flipped = false;
-  if (field->kind != Expr::Kind::kField) {
-    std::swap(field, literal);
-    flipped = true;
-  }
-  if (field->kind != Expr::Kind::kField || field->field_id < 0 || literal->kind != Expr::Kind::kLiteral ||
-      !literal->value.is_number()) {
-    return false;
-  }
-  Op op;
-  if (e.op == "<") op = flipped ? Op::kGt : Op::kLt;
-  else if (e.op == ">") op = flipped ? Op::kLt : Op::kGt;
-  else if (e.op == "<=") op = flipped ? Op::kGe : Op::kLe;
-  else if (e.op == ">=") op = flipped ? Op::kLe : Op::kGe;
-  else return false;
-  out->field_ = field->field_id;
-  out->op_ = op;
-  if (!ToNumber(literal->value, &out->literal_)) return false;
-  return true;
-}
-
-namespace {
-
 int CmpDouble(double a, double b) { return a < b ? -1 : (a > b ? 1 : 0); }
-
-
-int CmpNumbers(const Number& a, const Number& b) { return CompareNumbers(a, b); }
 
 int CmpNumbers(const Value& a, const Value& b) {
   if (a.is_int() && b.is_int()) {
@@ -151,11 +112,43 @@ std::string Text(const Value& v) { return v.ToText(); }
 
 }  // namespace
 
+int CompareNumbers(const Number& a, const Number& b) {
+  if (a.is_int && b.is_int) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  return CmpDouble(a.AsDouble(), b.AsDouble());
+}
+
+bool NumericComparison::Match(const Expr& e, NumericComparison* out) {
+  if (e.kind != Expr::Kind::kBinary || e.args.size() != 2) return false;
+  const Expr* field = &e.args[0];
+  const Expr* literal = &e.args[1];
+  bool flipped = false;
+  if (field->kind != Expr::Kind::kField) {
+    std::swap(field, literal);
+    flipped = true;
+  }
+  if (field->kind != Expr::Kind::kField || field->field_id < 0 || literal->kind != Expr::Kind::kLiteral ||
+      !literal->value.is_number()) {
+    return false;
+  }
+  Op op;
+  switch (ClassifyOp(e.op)) {
+    case BinOp::kLt: op = flipped ? Op::kGt : Op::kLt; break;
+    case BinOp::kGt: op = flipped ? Op::kLt : Op::kGt; break;
+    case BinOp::kLe: op = flipped ? Op::kGe : Op::kLe; break;
+    case BinOp::kGe: op = flipped ? Op::kLe : Op::kGe; break;
+    default: return false;
+  }
+  out->field_ = field->field_id;
+  out->op_ = op;
+  if (!ToNumber(literal->value, &out->literal_)) return false;
+  return true;
+}
+
 bool CompareEq(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return false;
   if (a.is_number() || b.is_number()) {
     Number x, y;
-    if (ToNumber(a, &x) && ToNumber(b, &y)) return CmpNumbers(x, y) == 0;
+    if (ToNumber(a, &x) && ToNumber(b, &y)) return CompareNumbers(x, y) == 0;
   }
   if (a.is_bool() || b.is_bool()) return Text(a) == Text(b);
   if (a.is_string() && b.is_string()) return a.str() == b.str();
@@ -165,7 +158,7 @@ bool CompareEq(const Value& a, const Value& b) {
 std::optional<int> CompareOrder(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return std::nullopt;
   Number x, y;
-  if (ToNumber(a, &x) && ToNumber(b, &y)) return CmpNumbers(x, y);
+  if (ToNumber(a, &x) && ToNumber(b, &y)) return CompareNumbers(x, y);
   if (a.is_number() || b.is_number()) return std::nullopt;  // type mismatch
   if (a.is_string() && b.is_string()) {
     int c = a.str().compare(b.str());
