@@ -1,7 +1,6 @@
 // Blocking operators: aggregates, count_frequent, sort, transpose, outlier, fillmissing, total,
 // logreduce/summarize.
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -376,28 +375,16 @@ class AggregateStage final : public BlockingStage {
   int timeslice_ = -1;
   std::unordered_map<std::string, Group> groups_;
   std::string key_;
-  // Whether the record's key values are those of last_group_ (last_values_): same kind, same
-  // payload. Values that differ may still share a key (an int and a double of one number).
+  // Whether the record's key values are those of last_group_ (last_values_): equal values, and
+  // zeros of one sign (0 and -0 print differently, so are different keys). Values that differ may
+  // still share a key (an int and a double of one number): the key text decides those.
   bool SameKeysAsLast(const Record& r) const {
     if (last_group_ == nullptr || last_values_.size() != keys_.size()) return false;
     for (size_t k = 0; k < keys_.size(); ++k) {
       const Value& v = r.Get(keys_[k]);
       const Value& w = last_values_[k];
-      if (v.kind() != w.kind()) return false;
-      switch (v.kind()) {
-        case Value::Kind::kNull: break;
-        case Value::Kind::kString:
-          if (v.str() != w.str()) return false;
-          break;
-        case Value::Kind::kInt:
-          if (v.int_value() != w.int_value()) return false;
-          break;
-        case Value::Kind::kDouble:
-          if (std::bit_cast<uint64_t>(v.double_value()) != std::bit_cast<uint64_t>(w.double_value())) return false;
-          break;
-        case Value::Kind::kBool:
-          if (v.bool_value() != w.bool_value()) return false;
-          break;
+      if (!(v == w) || (v.is_double() && std::signbit(v.double_value()) != std::signbit(w.double_value()))) {
+        return false;
       }
     }
     return true;

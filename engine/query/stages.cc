@@ -102,31 +102,15 @@ class ParseStage final : public StreamingStage {
   }
   Status Push(Record& r) override {
     r.At(widest_);  // no slot moves below: `v` and views into it stay valid
-    bool matched = false;
     std::string_view raw;
+    Take taken = Take::kNoMatch;
     if (r.RawView(input_, &raw)) {  // the event's text, not copied
-      matched = Search(raw);
-      if (matched) {
-        if (Filtered(raw)) return Ok();
-        Assign(r, raw);
-      }
+      taken = SearchAndAssign(r, raw);
     } else if (const Value& v = r.Get(input_); !v.is_null()) {
-      if (v.is_string()) {
-        matched = Search(v.str());
-        if (matched) {
-          if (Filtered(v.str())) return Ok();
-          Assign(r, v.str());
-        }
-      } else {
-        std::string text = v.ToText();
-        matched = Search(text);
-        if (matched) {
-          if (Filtered(text)) return Ok();
-          Assign(r, text);
-        }
-      }
+      taken = v.is_string() ? SearchAndAssign(r, v.str()) : SearchAndAssign(r, v.ToText());
     }
-    if (!matched) {
+    if (taken == Take::kDropped) return Ok();
+    if (taken == Take::kNoMatch) {
       if (!nodrop_) return Ok();
       for (int id : outputs_) {
         if (!r.Has(id)) r.Set(id, Value::Null());
@@ -153,6 +137,15 @@ class ParseStage final : public StreamingStage {
   bool Search(std::string_view text) {
     if (!literal_search_) return re_->Search(text, 0, &groups_);
     return ParseLiteralSearch(literals_, text, &groups_);
+  }
+  // Searches text; on a match, sets the captures unless the next stage's filter would drop the
+  // record (kDropped).
+  enum class Take { kNoMatch, kDropped, kSet };
+  Take SearchAndAssign(Record& r, std::string_view text) {
+    if (!Search(text)) return Take::kNoMatch;
+    if (Filtered(text)) return Take::kDropped;
+    Assign(r, text);
+    return Take::kSet;
   }
   // Whether the next stage's filter would drop the record once its captures are set from text.
   bool Filtered(std::string_view text) const {
