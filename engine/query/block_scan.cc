@@ -76,7 +76,13 @@ Result<bool> BlockScan::ReadNext(store::CaseStore& store, store::Statement& st, 
       ++skipped_;
       continue;
     }
-    if (striped_ && kept_++ % stripe_.count != stripe_.index) continue;
+    if (striped_ && stripe_.claims) {
+      // A new draw is never below kept_: this share took the block before it, so the counter was
+      // past it already.
+      if (claim_ < 0) claim_ = stripe_.claims->fetch_add(1, std::memory_order_relaxed);
+      if (kept_++ != claim_) continue;
+      claim_ = -1;
+    }
     if (!blobs_) blobs_ = store.NewBlobReader("event_block_data", "data");
     if (header_only_ && header_only_(first_id)) {
       // The arrays lead the payload: a prefix of the blob, longer until it holds them.

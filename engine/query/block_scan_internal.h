@@ -4,6 +4,7 @@
 // of its own, with its own read-only connection, reading and decoding a few blocks ahead of the
 // consumer (the query's operators), so the two overlap on two cores. Not a public header.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,13 +41,16 @@ class BlockScan {
             HeaderOnlyFn header_only = nullptr);
 
   // A share of a parallel scan, read on the calling thread: of the blocks that end at or below
-  // `through` and that keep() keeps, the k-th (counting from 0) for every k with
-  // k % stripes == stripe. The stripes of one `through` and keep() cover each such block once.
-  // blocks_skipped() counts the blocks keep() drops, the same in every stripe.
+  // `through` and that keep() keeps, those this share claims. Every share walks the kept blocks in
+  // the same order and takes the k-th (counting from 0) when it draws k from *claims: the next
+  // block goes to whichever share is free first, so a share that the machine slows down takes
+  // fewer (static stripes left one thread working alone for up to a fifth of a scan). The shares
+  // of one `through`, keep() and counter cover each such block once; without a counter (null)
+  // the one share takes every block. blocks_skipped() counts the blocks keep() drops, the same in
+  // every share.
   struct Stripe {
-    int index = 0;
-    int count = 1;
     int64_t through = 0;
+    std::atomic<int64_t>* claims = nullptr;
   };
   BlockScan(store::CaseStore& store, KeepFn keep, Stripe stripe, HeaderOnlyFn header_only = nullptr);
 
@@ -85,7 +89,8 @@ class BlockScan {
   int64_t read_ = 0, skipped_ = 0, through_ = 0, header_only_read_ = 0;
   Stripe stripe_;
   bool striped_ = false;
-  int64_t kept_ = 0;  // blocks kept so far, of every stripe
+  int64_t kept_ = 0;    // blocks kept so far, of every share
+  int64_t claim_ = -1;  // the kept block this share drew and has not reached yet (-1: none)
 
   // Scratch of ReadNext (used by one thread: the reader's, or the consumer's when synchronous).
   ByteBuffer data_;

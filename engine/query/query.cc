@@ -1004,6 +1004,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
         workers.push_back(std::move(worker));
       }
       const bool never = false;  // no stage before a blocking one stops a scan (limit is not ParallelSafe)
+      std::atomic<int64_t> claims{0};  // the shares draw the kept blocks from it in turn
       // Set when a share fails: the others stop at their next block. The joiner also runs when
       // this thread leaves early (an exception): a joinable thread must not be destroyed.
       std::atomic<bool> abort{false};
@@ -1022,12 +1023,11 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       } joiner{workers, abort};
       for (size_t w = 0; w < workers.size(); ++w) {
         Worker* worker = workers[w].get();
-        const int index = static_cast<int>(w) + 1;
-        worker->thread = std::thread([&, worker, index] {
+        worker->thread = std::thread([&, worker] {
           try {
             worker->status = [&]() -> Status {
               CAIRN_ASSIGN_OR_RETURN(auto conn, store::CaseStore::Open(store.path(), store::CaseStore::Mode::kReadOnly));
-              BlockScan share(*conn, keep, BlockScan::Stripe{index, threads, watermark}, header_only);
+              BlockScan share(*conn, keep, BlockScan::Stripe{watermark, &claims}, header_only);
               CAIRN_TRY(feed_blocks(share, *worker->feeder, worker->built.stages.front().get(), &never, &abort, *conn));
               worker->blocks_read = share.blocks_read();
               worker->header_only = share.blocks_header_only();
@@ -1039,7 +1039,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           if (!worker->status.ok()) abort = true;
         });
       }
-      BlockScan share(store, keep, BlockScan::Stripe{0, threads, watermark}, header_only);
+      BlockScan share(store, keep, BlockScan::Stripe{watermark, &claims}, header_only);
       Status mine = feed_blocks(share, feeder, head, &never, &abort, store);
       if (!mine.ok()) abort = true;
       joiner.Join();
@@ -1061,7 +1061,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
       // Read ahead on a thread, up to the watermark of the moment; with keywords, on this thread
       // (few blocks), up to the candidates' watermark.
       std::optional<BlockScan> scan;
-      if (by_keyword) scan.emplace(store, keep, BlockScan::Stripe{0, 1, watermark}, header_only);
+      if (by_keyword) scan.emplace(store, keep, BlockScan::Stripe{watermark}, header_only);
       else scan.emplace(store, keep, options.threads != 1, options.read_ahead_min_blocks, header_only);
       Status st = feed_blocks(*scan, feeder, head, &ctx.stop, nullptr, store);
       scan->Stop();
