@@ -887,6 +887,9 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
                            const std::atomic<bool>* abort, store::CaseStore& conn) -> Status {
       int64_t last_source = -1;
       bool last_in_scope = false;
+      // A first stage that drops events by their text (parse with no nodrop): it sees the text
+      // before the event's record is made, and most events of such a scan go no further.
+      const bool by_text = feed_plan.need_raw && chain->DropsByText(fields.Find("_raw"));
       LeafReader leaf_reader(conn, leaf_keys, leaf_others);
       std::vector<size_t> rows;  // of a block read through its leaf columns: the events in scope
       std::vector<const std::string_view*> values(leaf_keys.size());
@@ -929,6 +932,10 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
           }
           if (leaves && !block->has_text()) {
             rows.push_back(k);  // pushed below, once the block is known to be readable so
+            continue;
+          }
+          if (by_text && block->has_text() && chain->DropsText(raw)) {
+            ++into.events_matched;  // in scope, dropped by the first operator
             continue;
           }
           CAIRN_TRY(into.Push(chain, block->id(k), ts, source_id, raw, std::string_view(), nullptr));

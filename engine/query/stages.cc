@@ -100,12 +100,27 @@ class ParseStage final : public StreamingStage {
     widest_ = input_;
     for (int id : outputs_) widest_ = std::max(widest_, id);
   }
+  bool DropsByText(int raw_field) const override { return input_ == raw_field && !nodrop_; }
+  bool DropsText(std::string_view raw) override {
+    searched_ = nullptr;
+    if (!Search(raw) || Filtered(raw)) return true;
+    searched_ = raw.data();  // groups_ hold raw's match: Push takes them
+    searched_size_ = raw.size();
+    return false;
+  }
   Status Push(Record& r) override {
     r.At(widest_);  // no slot moves below: `v` and views into it stay valid
     std::string_view raw;
     Take taken = Take::kNoMatch;
+    const char* searched = searched_;
+    searched_ = nullptr;
     if (r.RawView(input_, &raw)) {  // the event's text, not copied
-      taken = SearchAndAssign(r, raw);
+      if (searched != nullptr && searched == raw.data() && searched_size_ == raw.size()) {
+        Assign(r, raw);  // DropsText just matched it and kept it
+        taken = Take::kSet;
+      } else {
+        taken = SearchAndAssign(r, raw);
+      }
     } else if (const Value& v = r.Get(input_); !v.is_null()) {
       taken = v.is_string() ? SearchAndAssign(r, v.str()) : SearchAndAssign(r, v.ToText());
     }
@@ -183,6 +198,9 @@ class ParseStage final : public StreamingStage {
   std::vector<std::pair<size_t, size_t>> groups_;
   const NumericComparison* filter_ = nullptr;  // the next stage's, on capture filter_group_
   size_t filter_group_ = 0;
+  // The text DropsText kept, whose match groups_ hold (until the next Push).
+  const char* searched_ = nullptr;
+  size_t searched_size_ = 0;
 };
 
 // ---- parse regex -------------------------------------------------------------------------

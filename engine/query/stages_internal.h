@@ -66,6 +66,20 @@ class Stage {
     return Error::Internal("this operator does not read leaf columns");
   }
 
+  // The first stage of a scan, when it reads the event's text (field raw_field, _raw): whether it
+  // may drop events by their text alone (DropsText). False for every stage that cannot.
+  virtual bool DropsByText(int raw_field) const {
+    (void)raw_field;
+    return false;
+  }
+  // After DropsByText(raw_field) returned true: whether this stage would drop the event whose
+  // _raw is raw, whatever its other fields. A scan then skips the event without making its
+  // record; for an event kept it must call Push next, which may reuse the work done here.
+  virtual bool DropsText(std::string_view raw) {
+    (void)raw;
+    return false;
+  }
+
   // A stage that only passes on the records where one field, compared with a number, holds
   // (`where FIELD > 400`): that comparison. The stage before it may drop the other records early
   // (parse does, before setting its captures). Null for every other stage.
