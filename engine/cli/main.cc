@@ -6,9 +6,11 @@
 
 #include "engine/cli/cli_common.h"
 #include "engine/cli/cli_docs.h"
+#include "engine/common/memory.h"
 
 int main(int argc, char** argv) {
   using namespace cairn::cli;  // NOLINT(google-build-using-namespace): main only
+  cairn::TuneAllocator();
   CLI::App app{"cairn — one timeline and one entity graph from CloudTrail, S3 and Apache logs", "cairn"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "cairn 0.1.0");
