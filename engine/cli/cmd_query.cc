@@ -84,6 +84,10 @@ int RunQueryCommand(const QueryArgs& args) {
     Note("events read " + WithThousands(result->stats.events_read) + ", matched " +
          WithThousands(result->stats.events_matched) + ", rows " + WithThousands(result->stats.rows_out) +
          ", " + std::to_string(MonotonicMs() - start) + " ms");
+    char phases[160];
+    std::snprintf(phases, sizeof phases, "time: planning %.1f ms, scan %.1f ms, finish and output %.1f ms",
+                  result->stats.plan_ms, result->stats.scan_ms, result->stats.finish_ms);
+    Note(phases);
   }
   return kExitOk;
 }

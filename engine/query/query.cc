@@ -5,6 +5,7 @@
 #include <atomic>
 #include <exception>
 #include <optional>
+#include <chrono>
 #include <thread>
 #include <unordered_map>
 
@@ -615,6 +616,10 @@ Result<BuiltStages> BuildStages(const Pipeline& p, const QueryOptions& options, 
 
 Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, const QueryOptions& options,
                                     RowSink& sink, SummarizeModel* model, size_t details_op) {
+  const auto started = std::chrono::steady_clock::now();
+  auto ms_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
   QueryResult result;
   ExecContext ctx;
   ctx.options = options;
@@ -798,6 +803,8 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
 
   CAIRN_TRY(head->Begin(Shape{}));
   EventFeeder feeder(feed_plan);
+  result.stats.plan_ms = ms_since(started);
+  const auto scan_started = std::chrono::steady_clock::now();
 
   int64_t blocks_through = 0;  // the events with id <= it came from blocks
   if (use_blocks) {
@@ -1111,7 +1118,10 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
   }
   result.stats.events_read = feeder.events_read;
   result.stats.events_matched = feeder.events_matched;
+  result.stats.scan_ms = ms_since(scan_started);
+  const auto finish_started = std::chrono::steady_clock::now();
   CAIRN_TRY(head->Finish());
+  result.stats.finish_ms = ms_since(finish_started);
   result.notices = std::move(ctx.notices);
   result.geo_db = ctx.geo_db;
   return result;

@@ -76,6 +76,9 @@ struct QueryStats {
   int64_t blocks_header_only = 0;  // of blocks_read: only their ids, times and sources decoded
   int64_t blocks_from_leaves = 0;  // of those: their json keys read from leaf columns
   int threads = 1;             // threads that ran the operators before the first aggregate
+  // Milliseconds spent planning (sources, scope, operators), scanning the events through the
+  // streaming operators, and finishing (the blocking operators and the output rows).
+  double plan_ms = 0, scan_ms = 0, finish_ms = 0;
   bool used_fts = false;
   bool ordered_by_time = false;
 };
