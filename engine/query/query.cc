@@ -627,15 +627,17 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
   // Sources (metadata).
   CAIRN_ASSIGN_OR_RETURN(auto source_list, store.ListSources());
   std::unordered_map<int64_t, SourceInfo> sources;
-  for (const auto& s : source_list) {
+  sources.reserve(source_list.size());
+  for (auto& s : source_list) {
     SourceInfo info;
-    info.categories = s.categories;
-    info.name = s.source_name;
-    info.path = s.path;
-    info.host = s.host;
-    info.format = s.format;
-    sources[s.id] = std::move(info);
+    info.categories = std::move(s.categories);
+    info.name = std::move(s.source_name);
+    info.path = std::move(s.path);
+    info.host = std::move(s.host);
+    info.format = std::move(s.format);
+    sources.emplace(s.id, std::move(info));
   }
+  source_list = {};
   CAIRN_ASSIGN_OR_RETURN(auto scope, ScopeMatcher::Create(p.scope, &sources, p.text));
   const ScopePlan& sp = scope->plan();
 
@@ -785,6 +787,7 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
 
   // Per-source metadata values.
   std::unordered_map<int64_t, SourceValues> source_values;
+  source_values.reserve(sources.size());
   for (const auto& [id, info] : sources) {
     SourceValues v;
     if (!info.categories.empty()) v.category = Value::String(info.categories.front());
