@@ -42,47 +42,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 size_t FindLiteral(std::string_view hay, std::string_view needle, size_t from) {
-  constexpr size_t npos = std::string_view::npos;
-  const size_t k = needle.size();
-  if (from > hay.size()) return npos;
-  if (k == 0) return from;
-  if (hay.size() - from < k) return npos;
-  const char* s = hay.data();
-  if (k == 1) {
-    const void* p = std::memchr(s + from, needle[0], hay.size() - from);
-    return p ? static_cast<size_t>(static_cast<const char*>(p) - s) : npos;
-  }
-  const size_t last = hay.size() - k;  // the last possible start
-  const char* const end = s + last + 1;   // one past the last possible start
-  const char head = needle[0], tail = needle[k - 1];
-  // The bytes between head and tail: compared as two overlapping 8-byte words when there are 8
-  // to 16 of them (parse anchors such as `HTTP/1.1" `), else by memcmp.
-  const size_t middle = k - 2;
-  const char* const mid = needle.data() + 1;
-  uint64_t mid_lo = 0, mid_hi = 0;
-  const bool words = middle >= 8 && middle <= 16;
-  if (words) {
-    std::memcpy(&mid_lo, mid, 8);
-    std::memcpy(&mid_hi, mid + middle - 8, 8);
-  }
-  for (const char* p = s + from; p < end;) {
-    p = static_cast<const char*>(std::memchr(p, head, static_cast<size_t>(end - p)));
-    if (p == nullptr) break;
-    if (p[k - 1] == tail) {
-      bool same;
-      if (words) {
-        uint64_t lo, hi;
-        std::memcpy(&lo, p + 1, 8);
-        std::memcpy(&hi, p + 1 + middle - 8, 8);
-        same = lo == mid_lo && hi == mid_hi;
-      } else {
-        same = std::memcmp(p + 1, mid, middle) == 0;
-      }
-      if (same) return static_cast<size_t>(p - s);
-    }
-    ++p;
-  }
-  return npos;
+  return LiteralFinder(needle).Find(hay, from);
 }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {

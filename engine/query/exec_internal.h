@@ -204,11 +204,23 @@ class NumericComparison {
   // For the field holding the string `text`.
   bool HoldsText(std::string_view text) const {
     Number x;
+    if (PlainDigitsToNumber(text, &x) && literal_.is_int) {  // the common case, inline
+      return HoldsInts(x.i, literal_.i);
+    }
     return ToNumber(text, &x) && Holds(x);
   }
   int field() const { return field_; }
 
  private:
+  bool HoldsInts(int64_t x, int64_t literal) const {
+    switch (op_) {
+      case Op::kLt: return x < literal;
+      case Op::kGt: return x > literal;
+      case Op::kLe: return x <= literal;
+      case Op::kGe: return x >= literal;
+    }
+    return false;
+  }
   bool Holds(const Number& x) const {
     const int c = CompareNumbers(x, literal_);
     switch (op_) {

@@ -32,27 +32,10 @@ void AddColumn(Shape* shape, int id) {
 // argument is the first occurrence.
 bool ParseLiteralSearch(const std::vector<std::string>& literals, std::string_view text,
                         std::vector<std::pair<size_t, size_t>>* groups) {
-  constexpr size_t npos = std::string_view::npos;
-  size_t n = literals.size();
-  groups->assign(n, {npos, npos});
-  if (n == 0) return false;
-  bool last_greedy = n >= 2 && literals.back().empty();
-  size_t start = FindLiteral(text, literals[0]);
-  if (start == npos) return false;
-  size_t pos = start + literals[0].size();
-  for (size_t k = 1; k < n; ++k) {
-    if (k + 1 == n && last_greedy) {
-      (*groups)[k] = {pos, text.size()};
-      pos = text.size();
-      break;
-    }
-    size_t found = FindLiteral(text, literals[k], pos);
-    if (found == npos) return false;
-    (*groups)[k] = {pos, found};
-    pos = found + literals[k].size();
-  }
-  (*groups)[0] = {start, pos};
-  return true;
+  std::vector<LiteralFinder> finders;
+  finders.reserve(literals.size());
+  for (const std::string& l : literals) finders.emplace_back(l);
+  return SearchLiterals(finders, text, groups);
 }
 
 namespace {
@@ -95,11 +78,14 @@ class ParseStage final : public StreamingStage {
              std::vector<std::string> literals, bool literal_search)
       : input_(input), outputs_(std::move(outputs)), re_(std::move(re)), nodrop_(nodrop),
         literals_(std::move(literals)), literal_search_(literal_search) {
+    for (const std::string& l : literals_) finders_.emplace_back(l);  // views into literals_
     created_ = outputs_;
     alias_ = std::find(outputs_.begin(), outputs_.end(), input_) != outputs_.end();
     widest_ = input_;
     for (int id : outputs_) widest_ = std::max(widest_, id);
   }
+  ParseStage(const ParseStage&) = delete;  // finders_ view literals_
+  ParseStage& operator=(const ParseStage&) = delete;
   bool DropsByText(int raw_field) const override { return input_ == raw_field && !nodrop_; }
   bool DropsText(std::string_view raw) override {
     searched_ = nullptr;
@@ -151,7 +137,7 @@ class ParseStage final : public StreamingStage {
   }
   bool Search(std::string_view text) {
     if (!literal_search_) return re_->Search(text, 0, &groups_);
-    return ParseLiteralSearch(literals_, text, &groups_);
+    return SearchLiterals(finders_, text, &groups_);
   }
   // Searches text; on a match, sets the captures unless the next stage's filter would drop the
   // record (kDropped).
@@ -192,6 +178,7 @@ class ParseStage final : public StreamingStage {
   std::shared_ptr<CompiledRegex> re_;
   bool nodrop_;
   std::vector<std::string> literals_;  // L0 .. Ln
+  std::vector<LiteralFinder> finders_;  // one per literal, viewing literals_ (not moved after this)
   bool literal_search_;                // search literals_ instead of running re_
   bool alias_ = false;                 // the input is one of the outputs
   int widest_ = 0;                     // the largest field id written or read

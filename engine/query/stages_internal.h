@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/common/result.h"
+#include "engine/common/strings.h"
 #include "engine/query/exec_internal.h"
 
 namespace cairn::geo {
@@ -141,6 +142,32 @@ std::unique_ptr<Stage> MakeGeoStage(int ip_field, std::vector<LookupColumn> colu
 // sensitive (the last capture is (.*) when Ln is empty). groups: [0] the match, [k] capture k.
 bool ParseLiteralSearch(const std::vector<std::string>& literals, std::string_view text,
                         std::vector<std::pair<size_t, size_t>>* groups);
+// ParseLiteralSearch with the literals prepared (one LiteralFinder each), inline: parse runs it
+// on every event of a scan. Why the first occurrences give the regex's match: stages.cc.
+inline bool SearchLiterals(const std::vector<LiteralFinder>& literals, std::string_view text,
+                          std::vector<std::pair<size_t, size_t>>* groups) {
+  constexpr size_t npos = std::string_view::npos;
+  const size_t n = literals.size();
+  groups->assign(n, {npos, npos});
+  if (n == 0) return false;
+  const bool last_greedy = n >= 2 && literals.back().size() == 0;
+  const size_t start = literals[0].Find(text);
+  if (start == npos) return false;
+  size_t pos = start + literals[0].size();
+  for (size_t k = 1; k < n; ++k) {
+    if (k + 1 == n && last_greedy) {
+      (*groups)[k] = {pos, text.size()};
+      pos = text.size();
+      break;
+    }
+    const size_t found = literals[k].Find(text, pos);
+    if (found == npos) return false;
+    (*groups)[k] = {pos, found};
+    pos = found + literals[k].size();
+  }
+  (*groups)[0] = {start, pos};
+  return true;
+}
 
 // The end of the chain: converts records/rows to values for the RowSink.
 class OutputStage final : public Stage {

@@ -107,22 +107,8 @@ bool ToNumber(const Value& v, Number* out) {
 }
 
 bool ToNumber(std::string_view s, Number* out) {
-  // Most numeric text is a few plain digits (status codes, ports, byte counts): those are read
-  // here; anything else (signs, blanks, dots, exponents, 19 digits and more) by ParseNumber.
-  if (!s.empty() && s.size() <= 18) {
-    int64_t n = 0;
-    size_t k = 0;
-    for (; k < s.size(); ++k) {
-      unsigned d = static_cast<unsigned char>(s[k]) - static_cast<unsigned>('0');
-      if (d > 9) break;
-      n = n * 10 + static_cast<int64_t>(d);
-    }
-    if (k == s.size()) {
-      out->is_int = true;
-      out->i = n;
-      return true;
-    }
-  }
+  // Plain digits inline; anything else (signs, blanks, dots, exponents, 19 digits and more) here.
+  if (PlainDigitsToNumber(s, out)) return true;
   auto n = ParseNumber(s);
   if (!n) return false;
   out->is_int = n->is_int();

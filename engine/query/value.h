@@ -132,5 +132,19 @@ struct Number {
 bool ToNumber(const Value& v, Number* out);
 // The same for a string value's text.
 bool ToNumber(std::string_view text, Number* out);
+// Its plain-digits case inline (status codes, ports, byte counts: most numeric text): 1 to 18
+// digits and nothing else. False for any other text, which ToNumber reads.
+inline bool PlainDigitsToNumber(std::string_view text, Number* out) {
+  if (text.empty() || text.size() > 18) return false;
+  int64_t n = 0;
+  for (char c : text) {
+    const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('0');
+    if (d > 9) return false;
+    n = n * 10 + static_cast<int64_t>(d);
+  }
+  out->is_int = true;
+  out->i = n;
+  return true;
+}
 
 }  // namespace cairn::query
