@@ -136,16 +136,15 @@ class AggregateStage final : public BlockingStage {
     auto& o = static_cast<AggregateStage&>(other);
     last_group_ = nullptr;
     o.last_group_ = nullptr;
+    // Their groups that are not ours move over as they are (nodes, not copies); those left in
+    // o are ours too, and fold into ours.
+    groups_.merge(o.groups_);
     for (auto& [key, theirs] : o.groups_) {
-      auto it = groups_.find(key);
-      if (it == groups_.end()) {
-        if (groups_.size() >= 1000000) return TooManyGroups();
-        groups_.emplace(key, std::move(theirs));
-        continue;
-      }
-      for (size_t k = 0; k < aggs_.size(); ++k) Merge(it->second.states[k], theirs.states[k]);
+      Group& ours = groups_.find(key)->second;
+      for (size_t k = 0; k < aggs_.size(); ++k) Merge(ours.states[k], theirs.states[k]);
     }
     o.groups_.clear();
+    if (groups_.size() > 1000000) return TooManyGroups();
     return Ok();
   }
 
