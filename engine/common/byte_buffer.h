@@ -13,6 +13,8 @@
 #include <memory>
 #include <string_view>
 
+#include "engine/common/memory.h"
+
 namespace cairn {
 
 namespace internal {
@@ -34,6 +36,7 @@ class ByteBuffer {
       size_t want = size > grown ? size : grown;
       char* bytes = internal::AllocateBufferBytes(want);
       if (bytes == nullptr) throw std::bad_alloc();
+      if (want >= (size_t{64} << 10)) PopulateForWrite(bytes, want);  // common/memory.h
       data_.reset(bytes);
       capacity_ = want;
     }

@@ -1,5 +1,8 @@
 #pragma once
-// Process-wide allocator settings, made once at the start of main.
+// Process-wide allocator settings, made once at the start of main; and populating memory before
+// a first write.
+
+#include <cstddef>
 
 namespace cairn {
 
@@ -12,5 +15,11 @@ namespace cairn {
 // InvalidAccessKeyId query on 1.2 M events 39.5 -> 36.7 ms. The price: a process holds on to up
 // to 64 MiB it no longer uses. No effect on other C libraries.
 void TuneAllocator();
+
+// Maps the pages of [p, p + bytes) in one call, ahead of writing them: memory about to be filled
+// for the first time (a big output buffer) then takes no page fault per 4 KiB page (about 10 µs
+// each on this VM, against 0.7 µs a page here). Only the pages wholly inside the range; advice
+// only, nothing happens where the kernel cannot (before Linux 5.14).
+void PopulateForWrite(void* p, size_t bytes);
 
 }  // namespace cairn

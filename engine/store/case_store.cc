@@ -1,9 +1,11 @@
 #include "engine/store/case_store.h"
 
 #include <sqlite3.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <utility>
 
 #include "engine/common/strings.h"
@@ -284,7 +286,33 @@ Status CaseStore::RegisterFunctions(const std::string& what) {
   return Ok();
 }
 
+namespace {
+
+// Once, before the first connection: SQLite's page cache takes its page buffers from one pool
+// mapped and populated in a single call, instead of from malloc'd memory whose first touch costs
+// a page fault per 4 KiB: 16 per 64 KiB page, about 10 µs each on a virtual machine, for the
+// first 31 pages of each connection (its default cache). Populating costs 0.7 µs a page here, so
+// the 4 MiB pool costs about 0.7 ms and spares the 10 ms those faults took in a query. A cache
+// that outgrows the pool (ingest's) takes the rest from malloc, as before. When SQLite was set
+// up already (another user of the library in the process), nothing changes.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    constexpr int kSlots = 64;
+    int header = 0;
+    if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK) return;
+    const int slot = (65536 + header + 7) & ~7;  // the largest page (new cases use it)
+    const size_t bytes = static_cast<size_t>(slot) * kSlots;
+    void* pool = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (pool == MAP_FAILED) return;
+    if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, pool, slot, kSlots) != SQLITE_OK) munmap(pool, bytes);
+  });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& path, Mode mode) {
+  ConfigureSqliteOnce();
   bool exists = std::filesystem::exists(path);
   if (!exists && mode != Mode::kCreate) {
     return Error::NotFound("case file '" + path + "' does not exist")
@@ -305,6 +333,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::string& path, Mode
 }
 
 Result<std::unique_ptr<CaseStore>> CaseStore::OpenMemory() {
+  ConfigureSqliteOnce();
   std::unique_ptr<CaseStore> store(new CaseStore());
   store->path_ = ":memory:";
   sqlite3* raw = nullptr;

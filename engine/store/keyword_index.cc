@@ -17,6 +17,7 @@
 #include <exception>
 #include <optional>
 
+#include "engine/common/memory.h"
 #include "engine/store/keyword_index_internal.h"
 
 namespace cairn::store {
@@ -462,6 +463,9 @@ class KwReader {
     sqlite3_reset(floor_.get());
     if (!within) {
       out->reserve(out->size() + gathered_.size());
+      // Mapped in one call: first writes into it took a page fault per 4 KiB (half of the
+      // candidates' time for a word in 359,000 events).
+      PopulateForWrite(out->data() + out->size(), gathered_.size() * sizeof(int64_t));
       size_t begin = 0;
       for (size_t end : ends_) {
         if (!DecodePostings(std::string_view(gathered_).substr(begin, end - begin), out)) {
