@@ -110,7 +110,7 @@ void SetupQuery(CLI::App& app) {
   cmd->add_flag("--parse-ignore-case", args->parse_ignore_case, "parse anchors ignore letter case");
   cmd->add_flag("--outlier-skip-last", args->outlier_skip_last,
                 "outlier ignores the newest bucket of each series (as Sumo does)");
-  cmd->add_flag("--explain", args->explain, "print the SQL and counts to stderr");
+  cmd->add_flag("--explain", args->explain, "print the SQL, counts and times (planning, scan, finish) to stderr");
   cmd->add_option("--threads", args->threads, "threads of a scan of event blocks (1: all on one thread)")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--chart", args->chart,

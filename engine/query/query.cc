@@ -917,9 +917,9 @@ Result<QueryResult> RunPipelineOnce(store::CaseStore& store, const Pipeline& p, 
                              ? std::lower_bound(candidates.begin(), candidates.end(), block->id(0))
                              : candidates.end();
         for (size_t k = 0; k < block->size() && !*stop; ++k) {
-          if ((k & 63) == 63 && options.cancel && options.cancel->load(std::memory_order_relaxed)) {
-            return Error::Io("query cancelled");
-          }
+          // Every event: one event of a costly pipeline (parse regex multi, say) can take
+          // milliseconds, and Ctrl-C should not wait for 64 of them.
+          if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return Error::Io("query cancelled");
           if (by_keyword) {
             const int64_t id = block->id(k);
             while (candidate != candidates.end() && *candidate < id) ++candidate;
