@@ -225,7 +225,8 @@ class Parser {
         n->op = name;
         static const std::set<std::string> kFuncs = {"len", "exists", "any", "count", "first",
                                                       "join", "pluck", "unique", "default", "lower",
-                                                      "max", "min", "sum", "quote", "concat", "ms"};
+                                                      "max", "min", "sum", "quote", "concat", "without",
+                                                      "ms"};
         if (!kFuncs.count(name)) return ExprError(src_, t.pos, "unknown function '" + name + "'");
         if (!IsOp(")")) {
           while (true) {
@@ -339,6 +340,27 @@ Json Call(const std::string& fn, const std::vector<Json>& args) {
       } else if (!a.is_null()) {
         out.push_back(a);
       }
+    }
+    return out;
+  }
+  if (fn == "without") {
+    // The first list without the values of the other arguments (each item of a list argument).
+    if (!arg(0).is_array()) return Json::array();
+    auto dropped = [&](const Json& item) {
+      for (size_t i = 1; i < args.size(); ++i) {
+        if (args[i].is_array()) {
+          for (const auto& d : args[i]) {
+            if (Equal(item, d)) return true;
+          }
+        } else if (Equal(item, args[i])) {
+          return true;
+        }
+      }
+      return false;
+    };
+    Json out = Json::array();
+    for (const auto& item : arg(0)) {
+      if (!dropped(item)) out.push_back(item);
     }
     return out;
   }

@@ -87,6 +87,20 @@ TEST_P(PlaybookE2eTest, CredentialCompromiseMatchesAnswerFile) {
   EXPECT_TRUE(cited);
   EXPECT_TRUE(rec["errors"].empty()) << rec["errors"].dump();
 
+  // Recommended actions: each key the answer file says was disabled is named by exactly one
+  // action (the application key by its own, not again among "the other keys").
+  for (const auto& k : answer["keys_touched"]) {
+    if (k.value("status", "") != "Inactive") continue;
+    const std::string id = k["access_key_id"].get<std::string>();
+    int naming = 0;
+    for (const auto& a : rec["actions"]) naming += a.get<std::string>().find(id) != std::string::npos;
+    if (rec["verdict"] == "malicious") {
+      EXPECT_EQ(naming, 1) << id << " in " << rec["actions"].dump();
+    } else {
+      EXPECT_LE(naming, 1) << id << " in " << rec["actions"].dump();
+    }
+  }
+
   // The dependency walk (entity graph) leads from the failing addresses to the affected key,
   // with the relations it followed as evidence.
   const Json* deps = nullptr;

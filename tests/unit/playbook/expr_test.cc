@@ -33,6 +33,18 @@ TEST(PlaybookExprTest, ListFunctions) {
   EXPECT_EQ(*Evaluate("quote(\"a\\\"b\")", Ctx()), "\"a\\\"b\"");
 }
 
+TEST(PlaybookExprTest, WithoutDropsValuesAndTheItemsOfLists) {
+  EXPECT_EQ(*Evaluate("without(pluck(changes.items, \"actor\"), \"a\")", Ctx()), Json::parse(R"(["b"])"));
+  EXPECT_EQ(*Evaluate("without(pluck(changes.items, \"actor\"), changes.items[1].actor)", Ctx()),
+            Json::parse(R"(["a","a"])"));
+  EXPECT_EQ(*Evaluate("without(concat(1, 2, 3, 2), concat(2, 9), 3)", Ctx()), Json::parse("[1]"));
+  // Nothing to drop (a missing value), or nothing to drop from.
+  EXPECT_EQ(*Evaluate("without(pluck(changes.items, \"actor\"), nothing.here)", Ctx()),
+            Json::parse(R"(["a","b","a"])"));
+  EXPECT_EQ(*Evaluate("without(onset.total, 412)", Ctx()), Json::array());
+  EXPECT_EQ(*Evaluate("len(without(pluck(changes.items, \"actor\"), \"a\", \"b\"))", Ctx()), 0);
+}
+
 TEST(PlaybookExprTest, TemplatesKeepTypesWhenWhole) {
   EXPECT_EQ(*ExpandTemplate("${onset.total}", Ctx()), 412);
   EXPECT_EQ(*ExpandTemplate("spike of ${onset.total} errors at ${onset.minute}", Ctx()),
