@@ -269,7 +269,13 @@ std::string SummarizeRun(const Json& r) {
         if (e.is_object()) {
           if (e.contains("time")) line += RenderValue(e["time"]) + " ";
           if (e.contains("event_id")) line += RenderValue(e["event_id"]) + " ";
-          if (e.contains("source")) line += "(" + RenderValue(e["source"]) + ") ";
+          if (e.contains("source")) {
+            // The file's name: its path is in the run record (and in `cairn sources`).
+            std::string source = RenderValue(e["source"]);
+            const size_t slash = source.find_last_of('/');
+            if (slash != std::string::npos && slash + 1 < source.size()) source.erase(0, slash + 1);
+            line += "(" + source + ") ";
+          }
           if (e.contains("summary")) line += RenderValue(e["summary"]);
           if (line.empty()) line = e.dump();
         } else {

@@ -125,5 +125,27 @@ TEST(PlaybookRunnerTest, OverridesAreTypedAndChecked) {
   EXPECT_EQ(bad.error().help(), "its inputs are: threshold");
 }
 
+TEST(PlaybookRunnerTest, SummaryShowsThreePiecesOfEvidenceWithTheFileName) {
+  Json record = Json::parse(R"({
+    "playbook": "demo", "verdict": "malicious", "confidence": 0.9,
+    "reasons": ["r1"],
+    "findings": [{"severity": "high", "sentence": "s1", "evidence": [
+      {"time": "2024-03-19T14:04:03Z", "event_id": "e1", "source": "/cases/x/AWSLogs/1/f1.json.gz", "summary": "A"},
+      {"time": "2024-03-19T14:05:00Z", "event_id": "e2", "source": "relative.log", "summary": "B"},
+      {"time": "2024-03-19T14:06:00Z", "event_id": "e3", "source": "/ends/with/", "summary": "C"},
+      {"time": "2024-03-19T14:07:00Z", "event_id": "e4", "source": "/d/f4", "summary": "D"}]}],
+    "actions": ["act"]
+  })");
+  std::string summary = SummarizeRun(record);
+  EXPECT_NE(summary.find("  [high] s1\n"
+                         "      2024-03-19T14:04:03Z e1 (f1.json.gz) A\n"
+                         "      2024-03-19T14:05:00Z e2 (relative.log) B\n"
+                         "      2024-03-19T14:06:00Z e3 (/ends/with/) C\n"
+                         "      … 1 more\n"),
+            std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find("/cases/x"), std::string::npos) << summary;
+}
+
 }  // namespace
 }  // namespace cairn::playbook
