@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
@@ -271,10 +272,9 @@ std::string SummarizeRun(const Json& r) {
           if (e.contains("event_id")) line += RenderValue(e["event_id"]) + " ";
           if (e.contains("source")) {
             // The file's name: its path is in the run record (and in `cairn sources`).
-            std::string source = RenderValue(e["source"]);
-            const size_t slash = source.find_last_of('/');
-            if (slash != std::string::npos && slash + 1 < source.size()) source.erase(0, slash + 1);
-            line += "(" + source + ") ";
+            const std::string source = RenderValue(e["source"]);
+            const std::string name = std::filesystem::path(source).filename().string();
+            line += "(" + (name.empty() ? source : name) + ") ";
           }
           if (e.contains("summary")) line += RenderValue(e["summary"]);
           if (line.empty()) line = e.dump();
